@@ -1,0 +1,1 @@
+"""Service layer: multi-model operations shared by views, jobs and the scheduler."""
