@@ -67,6 +67,16 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def render_item(type_, obj, autogen_context):
+    """Write encrypted columns as the plain text columns they are in the database, so that a
+    migration never imports application code."""
+    from webapp.crypto import EncryptedString
+
+    if type_ == "type" and isinstance(obj, EncryptedString):
+        return f"sa.String(length={obj.impl.length})"
+    return False
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -88,6 +98,7 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("render_item", render_item)
 
     connectable = get_engine()
 

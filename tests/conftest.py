@@ -1,7 +1,7 @@
 """Shared fixtures: a fresh app per test on a real database and a real Redis.
 
-- Database: a SQLite file per test, or PostgreSQL when ``TEST_DATABASE_URL`` is set (tables created once
-  per session, rows deleted after each test).
+- Database: a SQLite file per test, or PostgreSQL when ``TEST_DATABASE_URL`` is set (a schema of the
+  session's own, tables created once, rows deleted after each test).
 - Redis: ``REDIS_URL`` when set (a dedicated db, flushed per test), else the embedded redis-server.
 """
 
@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from redis import Redis
 
 from webapp import create_app
@@ -42,12 +45,31 @@ def redis(redis_url: str) -> Redis:
     return client
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """``TEST_DATABASE_URL`` narrowed to a schema of this test session's own, dropped at the end.
+
+    Tables left by an older checkout cannot leak in (``create_all`` does not alter existing tables),
+    and two test sessions on the same database do not see each other's rows.
+    """
+    if not TEST_DATABASE_URL:
+        yield None
+        return
+    schema = f"test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = sa.create_engine(TEST_DATABASE_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    url = sa.make_url(TEST_DATABASE_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    yield url.render_as_string(hide_password=False)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def database_url(tmp_path: Path, postgres_url: str | None) -> str:
     """The database for this test."""
-    if TEST_DATABASE_URL:
-        return TEST_DATABASE_URL
-    return f"sqlite:///{tmp_path / 'test.db'}"
+    return postgres_url or f"sqlite:///{tmp_path / 'test.db'}"
 
 
 @pytest.fixture

@@ -50,6 +50,8 @@ def configure_logging(level: str) -> None:
     handler.addFilter(ContextFilter())
     root.addHandler(handler)
     root.setLevel(level)
+    # Alembic announces each of its plugins at INFO on every start; keep its migration lines only.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def init_request_ids(app: Flask) -> None:

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from webapp.models.account import Account, User
-from webapp.models.channel import Channel
+from webapp.models.channel import Channel, ImportMode
+from webapp.models.connection import Connection, ConnectionStatus
 from webapp.models.run import IntegrationRun, Notification, NotificationLevel, RunKind, RunStatus
 from webapp.models.schedule import Schedule
+from webapp.models.source import Source, SourceItem
 
 __all__ = [
     "Account",
     "Channel",
+    "Connection",
+    "ConnectionStatus",
+    "ImportMode",
     "IntegrationRun",
     "Notification",
     "NotificationLevel",
     "RunKind",
     "RunStatus",
     "Schedule",
+    "Source",
+    "SourceItem",
     "User",
 ]

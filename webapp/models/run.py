@@ -17,9 +17,15 @@ if TYPE_CHECKING:
 
 
 class RunKind(enum.StrEnum):
-    """The integrations a run can execute; later issues add theirs here."""
+    """The integrations a run can execute (each has its job in ``webapp.services.runs.JOBS``)."""
 
     DIAGNOSTIC = "diagnostic"
+    TEST_CONNECTION = "test_connection"
+    IMPORT_SOURCE_ITEMS = "import_source_items"
+    SYNC_LISTINGS = "sync_listings"
+    IMPORT_LISTINGS = "import_listings"
+    GET_ORDERS = "get_orders"
+    SYNC_ORDERS = "sync_orders"
 
     @property
     def label(self) -> str:

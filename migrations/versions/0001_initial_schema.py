@@ -1,8 +1,8 @@
-"""accounts, channels, runs, notifications, schedules
+"""initial schema
 
-Revision ID: fd1c745e620c
+Revision ID: 56c352ad6dda
 Revises: 
-Create Date: 2026-11-28 22:12:40.205430
+Create Date: 2026-11-28 22:15:49.798159
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'fd1c745e620c'
+revision = '56c352ad6dda'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -24,16 +24,38 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts'))
     )
-    op.create_table('channels',
+    op.create_table('connections',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('selling_partner_id', sa.String(length=40), nullable=False),
+    sa.Column('marketplace_id', sa.String(length=20), nullable=False),
+    sa.Column('region', sa.String(length=4), nullable=False),
+    sa.Column('refresh_token', sa.String(length=2048), nullable=False),
+    sa.Column('status', sa.String(length=30), nullable=False),
+    sa.Column('status_reason', sa.Text(), nullable=False),
+    sa.Column('last_tested_at', sa.DateTime(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_channels_account_id_accounts')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_channels'))
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_connections_account_id_accounts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_connections')),
+    sa.UniqueConstraint('account_id', 'selling_partner_id', 'marketplace_id', name='uq_connections_seller')
     )
-    with op.batch_alter_table('channels', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_channels_account_id'), ['account_id'], unique=False)
+    with op.batch_alter_table('connections', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_connections_account_id'), ['account_id'], unique=False)
+
+    op.create_table('sources',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('contact_email', sa.String(length=254), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=False),
+    sa.Column('bsa_compliant', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_sources_account_id_accounts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sources'))
+    )
+    with op.batch_alter_table('sources', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sources_account_id'), ['account_id'], unique=False)
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -47,6 +69,62 @@ def upgrade():
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_account_id'), ['account_id'], unique=False)
+
+    op.create_table('channels',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('connection_id', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('marketplace_id', sa.String(length=20), nullable=False),
+    sa.Column('fulfillment_channel', sa.String(length=20), nullable=False),
+    sa.Column('orders_window_days', sa.Integer(), nullable=False),
+    sa.Column('order_statuses', sa.JSON(), nullable=False),
+    sa.Column('acknowledge_orders', sa.Boolean(), nullable=False),
+    sa.Column('import_mode', sa.String(length=30), nullable=False),
+    sa.Column('import_new_paused', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_channels_account_id_accounts')),
+    sa.ForeignKeyConstraint(['connection_id'], ['connections.id'], name=op.f('fk_channels_connection_id_connections')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_channels'))
+    )
+    with op.batch_alter_table('channels', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_channels_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_channels_connection_id'), ['connection_id'], unique=False)
+
+    op.create_table('source_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('source_id', sa.Integer(), nullable=False),
+    sa.Column('sku', sa.String(length=120), nullable=False),
+    sa.Column('title', sa.Text(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('brand', sa.String(length=200), nullable=False),
+    sa.Column('upc', sa.String(length=14), nullable=False),
+    sa.Column('ean', sa.String(length=14), nullable=False),
+    sa.Column('gtin', sa.String(length=14), nullable=False),
+    sa.Column('mpn', sa.String(length=100), nullable=False),
+    sa.Column('asin', sa.String(length=10), nullable=False),
+    sa.Column('cost', sa.Numeric(precision=12, scale=2), nullable=True),
+    sa.Column('msrp', sa.Numeric(precision=12, scale=2), nullable=True),
+    sa.Column('map_price', sa.Numeric(precision=12, scale=2), nullable=True),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('image_urls', sa.JSON(), nullable=False),
+    sa.Column('weight', sa.Numeric(precision=10, scale=3), nullable=True),
+    sa.Column('condition', sa.String(length=40), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('changed_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_source_items_account_id_accounts')),
+    sa.ForeignKeyConstraint(['source_id'], ['sources.id'], name=op.f('fk_source_items_source_id_sources'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_source_items')),
+    sa.UniqueConstraint('source_id', 'sku', name='uq_source_items_source_sku')
+    )
+    with op.batch_alter_table('source_items', schema=None) as batch_op:
+        batch_op.create_index('ix_source_items_account_changed', ['account_id', 'changed_at'], unique=False)
+        batch_op.create_index('ix_source_items_account_sku', ['account_id', 'sku'], unique=False)
+        batch_op.create_index(batch_op.f('ix_source_items_asin'), ['asin'], unique=False)
+        batch_op.create_index(batch_op.f('ix_source_items_ean'), ['ean'], unique=False)
+        batch_op.create_index(batch_op.f('ix_source_items_upc'), ['upc'], unique=False)
 
     op.create_table('integration_runs',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -131,13 +209,30 @@ def downgrade():
         batch_op.drop_index('ix_integration_runs_account_created')
 
     op.drop_table('integration_runs')
+    with op.batch_alter_table('source_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_source_items_upc'))
+        batch_op.drop_index(batch_op.f('ix_source_items_ean'))
+        batch_op.drop_index(batch_op.f('ix_source_items_asin'))
+        batch_op.drop_index('ix_source_items_account_sku')
+        batch_op.drop_index('ix_source_items_account_changed')
+
+    op.drop_table('source_items')
+    with op.batch_alter_table('channels', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_channels_connection_id'))
+        batch_op.drop_index(batch_op.f('ix_channels_account_id'))
+
+    op.drop_table('channels')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_account_id'))
 
     op.drop_table('users')
-    with op.batch_alter_table('channels', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_channels_account_id'))
+    with op.batch_alter_table('sources', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sources_account_id'))
 
-    op.drop_table('channels')
+    op.drop_table('sources')
+    with op.batch_alter_table('connections', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_connections_account_id'))
+
+    op.drop_table('connections')
     op.drop_table('accounts')
     # ### end Alembic commands ###
