@@ -1,0 +1,352 @@
+"""Feeds API 2021-06-30: createFeedDocument, createFeed, getFeed, getFeeds, cancelFeed, getFeedDocument.
+
+Flow as on Amazon: createFeedDocument gives a presigned upload URL on the sandbox (PUT the bytes with
+no SP-API headers, valid 5 Amazon minutes); createFeed queues the feed; it is IN_QUEUE for
+QUEUE_SECONDS, IN_PROGRESS for PROCESSING_SECONDS, then processed once by the first read that finds it
+due (sandbox.feed_processing) and DONE or FATAL with a processing report as result document.
+JSON_LISTINGS_FEED is processed; the legacy XML/flat-file listings feeds end FATAL, as since 2025-07-31.
+The `createFeed` stuck fault is read on every getFeed: while it is set, due feeds stay IN_PROGRESS.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from sandbox import feed_processing
+from sandbox.clock import iso, parse_iso
+from sandbox.db import register_schema
+from sandbox.documents import (
+    FEED_INPUT,
+    FEED_RESULT,
+    check_presigned,
+    create_document,
+    get_document,
+    new_document_id,
+    no_such_key,
+    presigned_url,
+    seller_region,
+)
+from sandbox.errors import ApiError
+from sandbox.faults import is_stuck
+from sandbox.operations import OperationContext, operation
+from sandbox.state import current
+
+MODEL = "feeds_2021-06-30"
+
+register_schema(
+    """
+CREATE TABLE IF NOT EXISTS feeds (
+    feed_id TEXT PRIMARY KEY, seller_id TEXT NOT NULL, feed_type TEXT NOT NULL, marketplace_ids TEXT NOT NULL,
+    input_document_id TEXT NOT NULL, feed_options TEXT NOT NULL, created_at REAL NOT NULL, cancelled_at REAL,
+    final_status TEXT, result_document_id TEXT, processing_end REAL
+);
+CREATE INDEX IF NOT EXISTS feeds_seller ON feeds (seller_id, created_at)
+""",
+    data_tables=("feeds",),
+)
+
+bp = Blueprint("feed_documents", __name__)
+
+QUEUE_SECONDS = 30.0
+"""Amazon seconds a feed waits IN_QUEUE."""
+PROCESSING_SECONDS = 120.0
+"""Amazon seconds a feed is IN_PROGRESS before it is processed."""
+RETENTION_SECONDS = 90 * 86400
+"""Feeds are retained 90 days."""
+JSON_LISTINGS_FEED = "JSON_LISTINGS_FEED"
+RETIRED_FEED_TYPES = frozenset(
+    {
+        "POST_PRODUCT_DATA",
+        "POST_INVENTORY_AVAILABILITY_DATA",
+        "POST_PRODUCT_PRICING_DATA",
+        "POST_PRODUCT_OVERRIDES_DATA",
+        "POST_PRODUCT_IMAGE_DATA",
+        "POST_PRODUCT_RELATIONSHIP_DATA",
+        "POST_FLAT_FILE_LISTINGS_DATA",
+        "POST_FLAT_FILE_INVLOADER_DATA",
+        "POST_FLAT_FILE_PRICEANDQUANTITYONLY_UPDATE_DATA",
+    }
+)
+"""Legacy listings feeds: accepted by createFeed but FATAL since 2025-07-31 (NOTES §5.5)."""
+
+
+def _new_feed_id() -> str:
+    return str(50_000_000_000 + secrets.randbelow(9_999_999_999))
+
+
+@operation(MODEL, "createFeedDocument")
+def create_feed_document(ctx: OperationContext) -> tuple[int, dict]:
+    """A feed document id and a presigned upload URL for its contents."""
+    content_type = ctx.body["contentType"].strip()
+    if not content_type:
+        raise ApiError(400, "InvalidInput", "contentType must not be empty.")
+    document_id = new_document_id(FEED_INPUT, seller_region(ctx.store, ctx.seller_id))
+    now = ctx.now
+    create_document(
+        ctx.store,
+        document_id=document_id,
+        seller_id=ctx.seller_id,
+        kind=FEED_INPUT,
+        content_type=content_type,
+        now=now,
+    )
+    url = presigned_url(ctx.store, ctx.base_url, f"/documents/feed/{document_id}", document_id, "PUT", now)
+    return 201, {"feedDocumentId": document_id, "url": url}
+
+
+@bp.put("/documents/feed/<document_id>")
+def upload_feed_document(document_id: str) -> Response:
+    """Receive the feed bytes (S3-style: no SP-API headers, presigned URL only)."""
+    sandbox = current()
+    row = get_document(sandbox.store, document_id)
+    if row is None or row["kind"] != FEED_INPUT:
+        return no_such_key()
+    denied = check_presigned(sandbox.store, document_id, "PUT", sandbox.clock.now())
+    if denied is not None:
+        return denied
+    sandbox.store.execute(
+        "UPDATE documents SET body = ? WHERE document_id = ?", (request.get_data(), document_id)
+    )
+    return Response(b"", status=200, headers={"ETag": f'"{secrets.token_hex(16)}"'})
+
+
+@bp.get("/documents/feed/<document_id>")
+def download_feed_document(document_id: str) -> Response:
+    """The bytes of a feed document or processing report behind a presigned URL."""
+    sandbox = current()
+    row = get_document(sandbox.store, document_id)
+    if row is None:
+        return no_such_key()
+    denied = check_presigned(sandbox.store, document_id, "GET", sandbox.clock.now())
+    if denied is not None:
+        return denied
+    return Response(bytes(row["body"] or b""), status=200, content_type=row["content_type"])
+
+
+@operation(MODEL, "createFeed")
+def create_feed(ctx: OperationContext) -> tuple[int, dict]:
+    """Queue a feed for processing."""
+    body = ctx.body
+    feed_type = body["feedType"]
+    if feed_type != JSON_LISTINGS_FEED and feed_type not in RETIRED_FEED_TYPES:
+        raise ApiError(400, "InvalidInput", f"Invalid feedType: {feed_type}.")
+    marketplace_ids = list(dict.fromkeys(body["marketplaceIds"]))
+    allowed = {
+        row["marketplace_id"]
+        for row in ctx.store.all(
+            "SELECT marketplace_id FROM participations WHERE seller_id = ?", (ctx.seller_id,)
+        )
+    }
+    unknown = [m for m in marketplace_ids if m not in allowed]
+    if unknown:
+        raise ApiError(
+            400,
+            "InvalidInput",
+            f"Invalid marketplaceIds: {', '.join(unknown)}. The seller is not "
+            "registered in these marketplaces.",
+        )
+    if feed_type == JSON_LISTINGS_FEED and len(marketplace_ids) != 1:
+        raise ApiError(400, "InvalidInput", "JSON_LISTINGS_FEED accepts exactly one marketplaceId.")
+    document = get_document(ctx.store, body["inputFeedDocumentId"], ctx.seller_id)
+    if document is None or document["kind"] != FEED_INPUT:
+        raise ApiError(400, "InvalidInput", f"Invalid inputFeedDocumentId: {body['inputFeedDocumentId']}.")
+    feed_id = _new_feed_id()
+    ctx.store.execute(
+        "INSERT INTO feeds (feed_id, seller_id, feed_type, marketplace_ids, input_document_id, feed_options, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            feed_id,
+            ctx.seller_id,
+            feed_type,
+            json.dumps(marketplace_ids),
+            body["inputFeedDocumentId"],
+            json.dumps(body.get("feedOptions") or {}),
+            ctx.now,
+        ),
+    )
+    return 202, {"feedId": feed_id}
+
+
+def _load(ctx: OperationContext, feed_id: str) -> sqlite3.Row:
+    row = ctx.store.one("SELECT * FROM feeds WHERE feed_id = ? AND seller_id = ?", (feed_id, ctx.seller_id))
+    if row is None:
+        raise ApiError(404, "NotFound", f"Feed {feed_id} was not found.")
+    return row
+
+
+def _describe(ctx: OperationContext, row: sqlite3.Row) -> dict[str, Any]:
+    """The Feed object at this Amazon moment; processes the feed when it is due."""
+    created = row["created_at"]
+    started, due = created + QUEUE_SECONDS, created + QUEUE_SECONDS + PROCESSING_SECONDS
+    feed: dict[str, Any] = {
+        "feedId": row["feed_id"],
+        "feedType": row["feed_type"],
+        "marketplaceIds": json.loads(row["marketplace_ids"]),
+        "createdTime": iso(created),
+    }
+    if row["cancelled_at"] is not None:
+        return {**feed, "processingStatus": "CANCELLED", "processingEndTime": iso(row["cancelled_at"])}
+    now = ctx.now
+    if now < started:
+        return {**feed, "processingStatus": "IN_QUEUE"}
+    if row["final_status"] is None and (now < due or is_stuck(ctx.store, "createFeed")):
+        return {**feed, "processingStatus": "IN_PROGRESS", "processingStartTime": iso(started)}
+    if row["final_status"] is None:
+        row = _finish(ctx, row)
+    feed.update(
+        processingStatus=row["final_status"],
+        processingStartTime=iso(started),
+        processingEndTime=iso(row["processing_end"]),
+    )
+    if row["result_document_id"]:
+        feed["resultFeedDocumentId"] = row["result_document_id"]
+    return feed
+
+
+def _finish(ctx: OperationContext, row: sqlite3.Row) -> sqlite3.Row:
+    """Process the feed once (a concurrent reader waits for the write lock, then sees the result)."""
+    with ctx.store.transaction() as conn:
+        fresh = conn.execute("SELECT * FROM feeds WHERE feed_id = ?", (row["feed_id"],)).fetchone()
+        if fresh["final_status"] is not None:
+            return fresh
+        document = conn.execute(
+            "SELECT * FROM documents WHERE document_id = ?", (fresh["input_document_id"],)
+        ).fetchone()
+        now = ctx.now
+        if fresh["feed_type"] == JSON_LISTINGS_FEED:
+            outcome = feed_processing.process(
+                conn,
+                seller_id=fresh["seller_id"],
+                feed_id=fresh["feed_id"],
+                marketplace_id=json.loads(fresh["marketplace_ids"])[0],
+                raw=bytes(document["body"]) if document["body"] is not None else None,
+                content_type=document["content_type"],
+                now=now,
+                image_base=ctx.base_url,
+            )
+            status, report = outcome.status, outcome.report
+        else:
+            status, report = "FATAL", _retired_report(fresh)
+        result_id = new_document_id(FEED_RESULT, seller_region(ctx.store, fresh["seller_id"]))
+        create_document(
+            conn,
+            document_id=result_id,
+            seller_id=fresh["seller_id"],
+            kind=FEED_RESULT,
+            content_type="application/json; charset=UTF-8",
+            now=now,
+            body=json.dumps(report, ensure_ascii=False).encode("utf-8"),
+        )
+        conn.execute(
+            "UPDATE feeds SET final_status = ?, result_document_id = ?, processing_end = ? WHERE feed_id = ?",
+            (status, result_id, now, fresh["feed_id"]),
+        )
+        return conn.execute("SELECT * FROM feeds WHERE feed_id = ?", (fresh["feed_id"],)).fetchone()
+
+
+def _retired_report(row: sqlite3.Row) -> dict[str, Any]:
+    message = (
+        f"The {row['feed_type']} feed type is no longer supported for listings (since 2025-07-31). "
+        "Use JSON_LISTINGS_FEED or the Listings Items API."
+    )
+    return {
+        "header": {"sellerId": row["seller_id"], "version": "2.0", "feedId": row["feed_id"]},
+        "issues": [{"code": feed_processing.FATAL_CODE, "severity": "ERROR", "message": message}],
+        "summary": {
+            "errors": 1,
+            "warnings": 0,
+            "messagesProcessed": 0,
+            "messagesAccepted": 0,
+            "messagesInvalid": 0,
+        },
+    }
+
+
+@operation(MODEL, "getFeed")
+def get_feed(ctx: OperationContext) -> tuple[int, dict]:
+    """The feed's processing status (and result document once finished)."""
+    return 200, _describe(ctx, _load(ctx, ctx.params["feedId"]))
+
+
+@operation(MODEL, "getFeeds")
+def get_feeds(ctx: OperationContext) -> tuple[int, dict]:
+    """The seller's feeds filtered by type, status, marketplace and creation time, newest first."""
+    params = dict(ctx.params)
+    offset = 0
+    if params.get("nextToken"):
+        try:
+            token = json.loads(bytes.fromhex(params["nextToken"]).decode())
+            params, offset = token["params"], int(token["offset"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ApiError(400, "InvalidInput", "Invalid nextToken.") from exc
+    elif not params.get("feedTypes"):
+        raise ApiError(400, "InvalidInput", "Either feedTypes or nextToken is required.")
+    page_size = int(params.get("pageSize", 10))
+    if not 1 <= page_size <= 100:
+        raise ApiError(400, "InvalidInput", "pageSize must be between 1 and 100.")
+    now = ctx.now
+    try:
+        since = parse_iso(params["createdSince"]) if params.get("createdSince") else now - RETENTION_SECONDS
+        until = parse_iso(params["createdUntil"]) if params.get("createdUntil") else now
+    except ValueError as exc:
+        raise ApiError(
+            400, "InvalidInput", "createdSince and createdUntil must be ISO 8601 date-times."
+        ) from exc
+    matches = []
+    for row in ctx.store.all(
+        "SELECT * FROM feeds WHERE seller_id = ? AND created_at >= ? AND created_at <= ? "
+        "ORDER BY created_at DESC, feed_id",
+        (ctx.seller_id, since, until),
+    ):
+        if row["feed_type"] not in params["feedTypes"]:
+            continue
+        if params.get("marketplaceIds") and not set(params["marketplaceIds"]) & set(
+            json.loads(row["marketplace_ids"])
+        ):
+            continue
+        feed = _describe(ctx, row)
+        if params.get("processingStatuses") and feed["processingStatus"] not in params["processingStatuses"]:
+            continue
+        matches.append(feed)
+    body: dict[str, Any] = {"feeds": matches[offset : offset + page_size]}
+    if offset + page_size < len(matches):
+        token = {
+            "params": {k: v for k, v in params.items() if k != "nextToken"},
+            "offset": offset + page_size,
+        }
+        body["nextToken"] = json.dumps(token).encode().hex()
+    return 200, body
+
+
+@operation(MODEL, "cancelFeed")
+def cancel_feed(ctx: OperationContext) -> tuple[int, None]:
+    """Cancel a feed that is still IN_QUEUE."""
+    row = _load(ctx, ctx.params["feedId"])
+    status = _describe(ctx, row)["processingStatus"]
+    if status != "IN_QUEUE":
+        raise ApiError(
+            400, "InvalidInput", f"Only feeds in IN_QUEUE status can be cancelled; this one is {status}."
+        )
+    ctx.store.execute("UPDATE feeds SET cancelled_at = ? WHERE feed_id = ?", (ctx.now, row["feed_id"]))
+    return 200, None
+
+
+@operation(MODEL, "getFeedDocument")
+def get_feed_document(ctx: OperationContext) -> tuple[int, dict]:
+    """A presigned download URL (valid 5 Amazon minutes) for one of the seller's feed documents."""
+    document_id = ctx.params["feedDocumentId"]
+    row = get_document(ctx.store, document_id, ctx.seller_id)
+    if row is None or row["kind"] not in (FEED_INPUT, FEED_RESULT):
+        raise ApiError(404, "NotFound", f"Feed document {document_id} was not found.")
+    url = presigned_url(
+        ctx.store, ctx.base_url, f"/documents/feed/{document_id}", document_id, "GET", ctx.now
+    )
+    body: dict[str, Any] = {"feedDocumentId": document_id, "url": url}
+    if row["compression"]:
+        body["compressionAlgorithm"] = row["compression"]
+    return 200, body
