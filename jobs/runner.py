@@ -21,6 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 import sqlalchemy as sa
 from flask import Flask, has_app_context
@@ -48,6 +49,10 @@ _process_app: Flask | None = None
 
 class RunCancelled(Exception):
     """Raised at a checkpoint when the run is no longer running (cancelled, or failed by the reaper)."""
+
+
+class RunFailed(Exception):
+    """Raised by :meth:`RunContext.fail`: the run cannot go on; its error notification is written."""
 
 
 @contextmanager
@@ -128,6 +133,12 @@ class RunContext:
     def error(self, message: str, **kwargs) -> None:
         """Add an error line; the run then ends ``partial`` instead of ``succeeded``."""
         self.notify(NotificationLevel.ERROR, message, **kwargs)
+
+    def fail(self, message: str, **kwargs) -> NoReturn:
+        """Add an error line (see :meth:`notify`) and end the run ``failed``: for problems the seller
+        must fix before anything else can be done (revoked authorization, a refused request)."""
+        self.error(message, **kwargs)
+        raise RunFailed(message)
 
     def checkpoint(self, force: bool = False) -> None:
         """Commit buffered progress if due (or ``force``).
@@ -225,6 +236,8 @@ def integration_job(func: Callable[[RunContext], None]) -> Callable[[int], None]
                     func(ctx)
                 except RunCancelled:
                     outcome = RunStatus.CANCELLED
+                except RunFailed:
+                    outcome = RunStatus.FAILED
                 except BaseException as exc:
                     # BaseException too: RQ's timeout and shutdown exceptions must also end the run.
                     outcome, error = RunStatus.FAILED, exc

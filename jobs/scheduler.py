@@ -17,7 +17,9 @@ import sqlalchemy as sa
 from jobs.runner import job_app_context
 from webapp.extensions import db
 from webapp.models import Schedule
+from webapp.services.connections import paused_channel_ids
 from webapp.services.runs import reap_abandoned_runs, start_run
+from webapp.services.schedules import dispatchable_kinds, log_unavailable_due, refuse_manual_only_schedules
 from webapp.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -58,12 +60,17 @@ def _claim(schedule: sa.Row, now: datetime) -> bool:
 def dispatch_due() -> int:
     """Start every due scheduled integration once, then fail runs whose worker died.
 
+    Only kinds with a job in ``JOBS`` are started; due schedules of integrations not available yet
+    wait (one info line), and schedules of manual-only integrations (Import Listings) are refused.
+
     Returns:
         How many runs were started (schedules whose run was still active count as skipped).
     """
     started = 0
     with job_app_context():
         now = utcnow()
+        refuse_manual_only_schedules()
+        log_unavailable_due(now)
         due = db.session.execute(
             sa.select(
                 Schedule.id,
@@ -73,7 +80,14 @@ def dispatch_due() -> int:
                 Schedule.interval_minutes,
                 Schedule.next_run_at,
             )
-            .where(Schedule.interval_minutes.is_not(None), Schedule.next_run_at <= now)
+            .where(
+                Schedule.interval_minutes.is_not(None),
+                Schedule.next_run_at <= now,
+                Schedule.kind.in_(dispatchable_kinds()),
+                # Paused while the channel's connection needs re-authorization; still due, so it
+                # runs at the first dispatch after the seller re-authorizes.
+                Schedule.channel_id.not_in(paused_channel_ids()),
+            )
             .order_by(Schedule.next_run_at)
             .limit(BATCH)
         ).all()

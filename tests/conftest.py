@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 from redis import Redis
 
+from sandbox.testing import SandboxServer
 from webapp import create_app
 from webapp.embedded_redis import start as start_embedded_redis
 from webapp.extensions import db
@@ -86,10 +88,18 @@ def app_config(database_url: str, redis_url: str, tmp_path: Path) -> dict:
     }
 
 
+def _forget_previous_user() -> None:
+    g.pop("_login_user", None)
+
+
 @pytest.fixture
 def app(app_config: dict, redis: Redis):
     """A fresh app with empty tables."""
     application = create_app(app_config)
+    # Requests reuse the app context this fixture keeps open, so ``g`` (where Flask-Login caches the
+    # signed-in user) would outlive a request and a second test client would act as the first one's
+    # user. Each request must find its user from its own session cookie, as in production.
+    application.before_request(_forget_previous_user)
     with application.app_context():
         db.create_all()
         yield application
@@ -153,3 +163,33 @@ def csrf_token_from(html: str) -> str:
     )
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def amazon_config(server: SandboxServer) -> dict:
+    """App settings that point the Amazon adapter (consent page, LWA, SP-API) at a running sandbox.
+
+    Use it to extend ``app_config`` in a test module::
+
+        @pytest.fixture
+        def app_config(app_config, sandbox):
+            return {**app_config, **amazon_config(sandbox)}
+    """
+    settings = server.sandbox.settings
+    return {
+        "AMAZON_APP_ID": settings["SANDBOX_APP_ID"],
+        "AMAZON_LWA_CLIENT_ID": settings["SANDBOX_LWA_CLIENT_ID"],
+        "AMAZON_LWA_CLIENT_SECRET": settings["SANDBOX_LWA_CLIENT_SECRET"],
+        "AMAZON_SPAPI_URL": server.url,
+        "AMAZON_LWA_URL": f"{server.url}/auth/o2/token",
+        "AMAZON_SELLER_CENTRAL_URL": server.url,
+        "AMAZON_RATE_TIME_SCALE": server.sandbox.clock.scale,
+        "AMAZON_THROTTLE_MAX_WAIT": 30.0,
+        "AMAZON_HTTP_TIMEOUT": 10.0,
+    }
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    """A seeded sandbox (the local Amazon) over real HTTP on a random port; see ``amazon_config``."""
+    with SandboxServer() as server:
+        yield server

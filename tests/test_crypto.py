@@ -6,9 +6,13 @@ import os
 import stat
 
 import pytest
+import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 
+from tests.channels_support import make_connection
 from webapp import crypto
+from webapp.extensions import db
+from webapp.models import Connection, User
 from webapp.secrets import load_or_create_secret
 
 
@@ -37,3 +41,21 @@ def test_generated_secret_is_kept_private_and_stable(tmp_path):
     assert load_or_create_secret(path, fernet=True) == first
     Fernet(first.encode())  # a valid Fernet key
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_rotate_keys_command_rewrites_secrets_under_the_new_key(app, auth):
+    auth.register()
+    account_id = db.session.scalar(sa.select(User.account_id))
+    connection_id = make_connection(account_id).id
+    old_key = app.config["DATA_ENCRYPTION_KEYS"]
+    new_key = Fernet.generate_key().decode()
+    app.config["DATA_ENCRYPTION_KEYS"] = f"{new_key},{old_key}"
+
+    result = app.test_cli_runner().invoke(args=["rotate-keys"])
+
+    assert "Re-encrypted 1 rows." in result.output
+    app.config["DATA_ENCRYPTION_KEYS"] = new_key  # the old key is gone now
+    db.session.expire_all()
+    assert db.session.get(Connection, connection_id).refresh_token == "Atzr|not-a-real-token"
+    raw = db.session.execute(sa.text("SELECT refresh_token FROM connections")).scalar_one()
+    assert "not-a-real-token" not in raw

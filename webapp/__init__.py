@@ -45,5 +45,18 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(runs.bp)
+    from webapp import inventory, sources
 
+    app.register_blueprint(sources.bp)
+    app.register_blueprint(inventory.bp)
+    from webapp.channels import bp as channels_bp
+
+    app.register_blueprint(channels_bp)
+    from webapp.connections import bp as connections_bp
+
+    app.register_blueprint(connections_bp)
+
+    from webapp import cli
+
+    cli.init_app(app)
     return app

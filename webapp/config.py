@@ -53,6 +53,8 @@ def build_config() -> dict:
         "RQ_QUEUE": os.environ.get("RQ_QUEUE", "default"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "PER_PAGE": int(os.environ.get("PER_PAGE", "25")),
+        # Largest request body (a supplier CSV upload); larger ones get a clear error, not a timeout.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
         "LOGIN_THROTTLE_ATTEMPTS": int(os.environ.get("LOGIN_THROTTLE_ATTEMPTS", "10")),
         "LOGIN_THROTTLE_WINDOW": int(os.environ.get("LOGIN_THROTTLE_WINDOW", str(15 * 60))),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -93,4 +95,6 @@ def _amazon_settings() -> dict:
         # Retries of a call after 500/502/503/504 or a dropped connection.
         "AMAZON_MAX_RETRIES": int(os.environ.get("AMAZON_MAX_RETRIES", "5")),
         "AMAZON_HTTP_TIMEOUT": float(os.environ.get("AMAZON_HTTP_TIMEOUT", "30")),
+        # Seconds an OAuth ``state`` stays valid between "Connect with Amazon" and the callback.
+        "AMAZON_OAUTH_STATE_TTL": int(os.environ.get("AMAZON_OAUTH_STATE_TTL", "600")),
     }

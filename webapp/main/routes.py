@@ -9,7 +9,8 @@ from webapp.extensions import db
 from webapp.main import bp
 from webapp.models import IntegrationRun
 from webapp.runs.forms import DiagnosticForm
-from webapp.tenancy import scoped
+from webapp.services.sources import noncompliant_sources
+from webapp.tenancy import current_account_id, scoped
 
 LATEST_RUNS = 5
 
@@ -23,4 +24,9 @@ def dashboard():
         .order_by(IntegrationRun.created_at.desc(), IntegrationRun.id.desc())
         .limit(LATEST_RUNS)
     ).all()
-    return render_template("main/dashboard.html", runs=runs, diagnostic_form=DiagnosticForm())
+    return render_template(
+        "main/dashboard.html",
+        runs=runs,
+        diagnostic_form=DiagnosticForm(),
+        noncompliant=noncompliant_sources(current_account_id()),
+    )

@@ -7,7 +7,7 @@ from webapp.models.channel import Channel, ImportMode
 from webapp.models.connection import Connection, ConnectionStatus
 from webapp.models.run import IntegrationRun, Notification, NotificationLevel, RunKind, RunStatus
 from webapp.models.schedule import Schedule
-from webapp.models.source import Source, SourceItem
+from webapp.models.source import Source, SourceItem, SourceUpload
 
 __all__ = [
     "Account",
@@ -23,5 +23,6 @@ __all__ = [
     "Schedule",
     "Source",
     "SourceItem",
+    "SourceUpload",
     "User",
 ]

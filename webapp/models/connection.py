@@ -41,6 +41,12 @@ class Connection(db.Model):
     status: so.Mapped[str] = so.mapped_column(sa.String(30), default=ConnectionStatus.ACTIVE)
     status_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     last_tested_at: so.Mapped[datetime | None]
+    # The marketplaces the seller participates in, as the last successful test found them.
+    marketplaces: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    # The latest Test connection run, shown inline on the connection's page. A plain id, not a foreign
+    # key: runs already reference channels, which reference connections, and a cycle of foreign keys
+    # would need ALTER-time constraints on both databases for no gain (a missing run just shows nothing).
+    last_test_run_id: so.Mapped[int | None]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     @property

@@ -61,13 +61,15 @@ class IntegrationRun(db.Model):
     __tablename__ = "integration_runs"
     __table_args__ = (
         sa.Index("ix_integration_runs_account_created", "account_id", "created_at"),
-        sa.Index("ix_integration_runs_active", "account_id", "kind", "channel_id", "status"),
+        sa.Index("ix_integration_runs_active", "account_id", "kind", "channel_id", "subject", "status"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     account_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("accounts.id"))
     channel_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("channels.id", ondelete="SET NULL"))
     kind: so.Mapped[str] = so.mapped_column(sa.String(40))
+    # What a run is about when the channel does not say it (e.g. ``connection:7``): see ``run_key``.
+    subject: so.Mapped[str] = so.mapped_column(sa.String(60), default="")
     trigger: so.Mapped[str] = so.mapped_column(sa.String(20), default="manual")
     status: so.Mapped[str] = so.mapped_column(sa.String(20), default=RunStatus.QUEUED)
     progress_done: so.Mapped[int] = so.mapped_column(default=0)

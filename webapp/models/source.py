@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from webapp.extensions import db
 from webapp.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from webapp.models.run import IntegrationRun
 
 
 class Source(db.Model):
@@ -38,6 +42,8 @@ class SourceItem(db.Model):
         sa.UniqueConstraint("source_id", "sku", name="uq_source_items_source_sku"),
         sa.Index("ix_source_items_account_sku", "account_id", "sku"),
         sa.Index("ix_source_items_account_changed", "account_id", "changed_at"),
+        # The inventory table's "in stock" filter and quantity sort.
+        sa.Index("ix_source_items_account_quantity", "account_id", "quantity"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -49,8 +55,8 @@ class SourceItem(db.Model):
     brand: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     upc: so.Mapped[str] = so.mapped_column(sa.String(14), default="", index=True)
     ean: so.Mapped[str] = so.mapped_column(sa.String(14), default="", index=True)
-    gtin: so.Mapped[str] = so.mapped_column(sa.String(14), default="")
-    mpn: so.Mapped[str] = so.mapped_column(sa.String(100), default="")
+    gtin: so.Mapped[str] = so.mapped_column(sa.String(14), default="", index=True)
+    mpn: so.Mapped[str] = so.mapped_column(sa.String(100), default="", index=True)
     asin: so.Mapped[str] = so.mapped_column(sa.String(10), default="", index=True)
     cost: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(12, 2))
     msrp: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(12, 2))
@@ -65,5 +71,44 @@ class SourceItem(db.Model):
     changed_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
+    source: so.Mapped[Source] = so.relationship()
+
     def __repr__(self) -> str:
         return f"<SourceItem {self.id} {self.sku!r}>"
+
+
+class SourceUpload(db.Model):
+    """A supplier CSV uploaded for import, and the record of that import.
+
+    The file lives in the database, not on the web server's disk, because the worker that imports it
+    may run on another machine. ``content`` is cleared once the import succeeds, or after the
+    retention period (``webapp.services.source_uploads.RETENTION``); the row stays as the import's
+    history (file name, size, column mapping, run).
+    """
+
+    __tablename__ = "source_uploads"
+    __table_args__ = (sa.Index("ix_source_uploads_source_created", "source_id", "created_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    account_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("accounts.id"), index=True)
+    source_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("sources.id", ondelete="CASCADE"))
+    filename: so.Mapped[str] = so.mapped_column(sa.String(255))
+    size: so.Mapped[int] = so.mapped_column(default=0)
+    content: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary, deferred=True)
+    # How the file was read: encoding and delimiter, detected at upload.
+    encoding: so.Mapped[str] = so.mapped_column(sa.String(20), default="utf-8")
+    delimiter: so.Mapped[str] = so.mapped_column(sa.String(1), default=",")
+    # The file's header row, and the field each column feeds ("" = ignored), by column position.
+    headers: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    mapping: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
+    # The latest import run of this file (a failed or cancelled import can be started again).
+    run_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("integration_runs.id", ondelete="SET NULL"), index=True
+    )
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+    content_deleted_at: so.Mapped[datetime | None]
+
+    run: so.Mapped[IntegrationRun | None] = so.relationship()
+
+    def __repr__(self) -> str:
+        return f"<SourceUpload {self.id} {self.filename!r}>"

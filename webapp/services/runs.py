@@ -41,6 +41,8 @@ class JobSpec:
 # The job kind registry: a new integration adds its RunKind and one line here.
 JOBS: dict[RunKind, JobSpec] = {
     RunKind.DIAGNOSTIC: JobSpec("jobs.diagnostic.run", timeout=15 * 60),
+    RunKind.IMPORT_SOURCE_ITEMS: JobSpec("jobs.source_import.run", timeout=30 * 60),
+    RunKind.TEST_CONNECTION: JobSpec("jobs.connections.run_test_connection", timeout=5 * 60),
 }
 
 # Failed RQ jobs keep their traceback for operators this long (rq's default is a year).
@@ -78,14 +80,17 @@ class StartResult:
     already_running: bool
 
 
-def run_key(account_id: int, kind: RunKind | str, channel_id: int | None) -> str:
-    """The concurrency key of a run: one active run per account, kind and channel (or no channel)."""
+def run_key(account_id: int, kind: RunKind | str, channel_id: int | None, subject: str = "") -> str:
+    """The concurrency key of a run: one active run per account, kind, channel (or no channel) and
+    subject (what a channel-less run is about, e.g. ``connection:7``; empty for most runs)."""
     channel = "none" if channel_id is None else channel_id
-    return f"run:{account_id}:{RunKind(kind).value}:{channel}"
+    return f"run:{account_id}:{RunKind(kind).value}:{channel}:{subject}"
 
 
-def active_run(account_id: int, kind: RunKind | str, channel_id: int | None) -> IntegrationRun | None:
-    """The queued or running run of this kind and channel, if any (``ix_integration_runs_active``)."""
+def active_run(
+    account_id: int, kind: RunKind | str, channel_id: int | None, subject: str = ""
+) -> IntegrationRun | None:
+    """The queued or running run of this key, if any (``ix_integration_runs_active``)."""
     channel_match = (
         IntegrationRun.channel_id.is_(None) if channel_id is None else IntegrationRun.channel_id == channel_id
     )
@@ -95,6 +100,7 @@ def active_run(account_id: int, kind: RunKind | str, channel_id: int | None) -> 
             IntegrationRun.account_id == account_id,
             IntegrationRun.kind == RunKind(kind).value,
             channel_match,
+            IntegrationRun.subject == subject,
             IntegrationRun.status.in_(ACTIVE_STATUSES),
         )
         .order_by(IntegrationRun.id)
@@ -109,8 +115,9 @@ def start_run(
     trigger: str = "manual",
     params: dict | None = None,
     user_id: int | None = None,
+    subject: str = "",
 ) -> StartResult:
-    """Create and enqueue a run, unless one of the same kind and channel is already queued or running.
+    """Create and enqueue a run, unless one with the same key (:func:`run_key`) is queued or running.
 
     Two guards, because they answer different questions:
 
@@ -132,17 +139,18 @@ def start_run(
     """
     kind = RunKind(kind)
     spec = JOBS[kind]
-    key = run_key(account_id, kind, channel_id)
+    key = run_key(account_id, kind, channel_id, subject)
     with get_redis().lock(
         f"shelfsync:lock:{key}", timeout=START_LOCK_TIMEOUT, blocking_timeout=START_LOCK_WAIT
     ):
-        existing = active_run(account_id, kind, channel_id)
+        existing = active_run(account_id, kind, channel_id, subject)
         if existing is not None:
             return StartResult(existing, already_running=True)
         run = IntegrationRun(
             account_id=account_id,
             channel_id=channel_id,
             kind=kind.value,
+            subject=subject,
             trigger=trigger,
             status=RunStatus.QUEUED.value,
             params=params or {},
