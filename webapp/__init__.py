@@ -55,6 +55,12 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.connections import bp as connections_bp
 
     app.register_blueprint(connections_bp)
+    from webapp.listings import bp as listings_bp
+
+    app.register_blueprint(listings_bp)
+    from webapp.mappings import bp as mappings_bp
+
+    app.register_blueprint(mappings_bp)
 
     from webapp import cli
 

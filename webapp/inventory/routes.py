@@ -9,8 +9,10 @@ from webapp.extensions import db
 from webapp.htmx import render
 from webapp.inventory import bp
 from webapp.inventory.forms import InventoryFilterForm
+from webapp.listings.forms import BuildListingsForm
 from webapp.models import SourceItem
 from webapp.services.inventory import has_items, inventory_query
+from webapp.services.listings import account_channels
 from webapp.services.sources import account_sources
 from webapp.tenancy import current_account_id, get_owned_or_404
 
@@ -30,6 +32,8 @@ def index():
         per_page=current_app.config["PER_PAGE"],
         error_out=False,
     )
+    build_form = BuildListingsForm(formdata=None)
+    build_form.set_channels(account_channels(account_id))
     return render(
         "inventory/index.html",
         "inventory/partials/_table.html",
@@ -38,6 +42,7 @@ def index():
         items=items,
         sources={source.id: source for source in sources},
         has_items=bool(items.items) or has_items(account_id),
+        build_form=build_form,
     )
 
 

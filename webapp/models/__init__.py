@@ -5,11 +5,30 @@ from __future__ import annotations
 from webapp.models.account import Account, User
 from webapp.models.channel import Channel, ImportMode
 from webapp.models.connection import Connection, ConnectionStatus
+from webapp.models.listing import (
+    FeedSubmission,
+    FulfillmentChannel,
+    Listing,
+    ListingVariant,
+    VariantHistory,
+    VariantStatus,
+)
+from webapp.models.mapping import MappingMode, MappingRule, MappingTemplate, TemplatePurpose
 from webapp.models.run import IntegrationRun, Notification, NotificationLevel, RunKind, RunStatus
 from webapp.models.schedule import Schedule
 from webapp.models.source import Source, SourceItem, SourceUpload
 
 __all__ = [
+    "FeedSubmission",
+    "FulfillmentChannel",
+    "Listing",
+    "ListingVariant",
+    "MappingMode",
+    "MappingRule",
+    "MappingTemplate",
+    "TemplatePurpose",
+    "VariantHistory",
+    "VariantStatus",
     "Account",
     "Channel",
     "Connection",

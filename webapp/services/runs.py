@@ -43,6 +43,12 @@ JOBS: dict[RunKind, JobSpec] = {
     RunKind.DIAGNOSTIC: JobSpec("jobs.diagnostic.run", timeout=15 * 60),
     RunKind.IMPORT_SOURCE_ITEMS: JobSpec("jobs.source_import.run", timeout=30 * 60),
     RunKind.TEST_CONNECTION: JobSpec("jobs.connections.run_test_connection", timeout=5 * 60),
+    RunKind.LINK_LISTINGS: JobSpec("jobs.link_listings.run", timeout=2 * 3600),
+    RunKind.SYNC_LISTINGS: JobSpec("jobs.sync_listings.run", timeout=3 * 3600),
+    RunKind.BUILD_LISTINGS: JobSpec("jobs.build_listings.run", timeout=30 * 60),
+    RunKind.PUBLISH_LISTINGS: JobSpec("jobs.publish_listings.run", timeout=3 * 3600),
+    RunKind.OVERWRITE_LISTINGS: JobSpec("jobs.overwrite_listings.run", timeout=3 * 3600),
+    RunKind.LISTING_ACTION: JobSpec("jobs.listing_actions.run", timeout=3 * 3600),
 }
 
 # Failed RQ jobs keep their traceback for operators this long (rq's default is a year).

@@ -1,0 +1,260 @@
+"""The Sync Listings diff: what price and quantity each syncable variant should have, and which differ
+from what Amazon last accepted.
+
+Rows are read with SQLAlchemy Core in id order, ``BATCH_SIZE`` at a time (keyset pages, so a job can
+commit between pages), joined to their source items, and computed with the channel's Sync template.
+Only the columns a price or quantity rule can read are fetched: a 100,000-variant channel diffs in
+about a second and holds one page in memory.
+
+The variant's own fulfilment channel always wins over the template's: an FBA offer never gets a
+quantity, an FBM offer never an AMAZON_* channel code, so a sync can never create a second offer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from webapp.models import ListingVariant, SourceItem
+from webapp.models.listing import SYNCABLE_STATUSES, FulfillmentChannel
+from webapp.services.listing_selection import selected_variant_ids
+from webapp.services.mapping_engine import CompiledTemplate, Offer, offer_attributes, row_fields
+
+BATCH_SIZE = 5000
+VARIANTS = ListingVariant.__table__
+ITEMS = SourceItem.__table__
+SYNCABLE = tuple(s.value for s in SYNCABLE_STATUSES)
+
+
+@dataclass(slots=True)
+class Change:
+    """One variant whose computed offer differs from Amazon's; ``new_*`` is None for a value not sent."""
+
+    variant_id: int
+    sku: str
+    product_type: str
+    fulfillment_channel: str
+    old_price: Decimal | None
+    new_price: Decimal | None
+    price_rule: str
+    old_quantity: int | None
+    new_quantity: int | None
+    quantity_rule: str
+
+    @property
+    def is_fba(self) -> bool:
+        """True for Amazon-fulfilled offers."""
+        return self.fulfillment_channel != FulfillmentChannel.DEFAULT
+
+    def attributes(self, marketplace_id: str, currency: str) -> dict[str, list]:
+        """The changed attributes in Amazon's shape: the price and/or the FBM quantity; FBA offers also
+        restate their AMAZON_* channel code (without quantity, which is Amazon's)."""
+        offer = Offer(
+            self.new_price, self.price_rule, self.new_quantity, self.quantity_rule, self.fulfillment_channel
+        )
+        return offer_attributes(offer, marketplace_id, currency)
+
+    def patches(self, marketplace_id: str, currency: str) -> list[dict[str, Any]]:
+        """patchListingsItem / feed PATCH operations: one ``replace`` per changed attribute."""
+        return [
+            {"op": "replace", "path": f"/attributes/{name}", "value": value}
+            for name, value in self.attributes(marketplace_id, currency).items()
+        ]
+
+    def record(self) -> dict[str, Any]:
+        """JSON-safe form, kept on a FeedSubmission until Amazon's answer is read."""
+        return {
+            "variant_id": self.variant_id,
+            "sku": self.sku,
+            "product_type": self.product_type,
+            "fulfillment_channel": self.fulfillment_channel,
+            "old_price": _text(self.old_price),
+            "price": _text(self.new_price),
+            "price_rule": self.price_rule,
+            "old_quantity": self.old_quantity,
+            "quantity": self.new_quantity,
+            "quantity_rule": self.quantity_rule,
+        }
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> Change:
+        """Back from :meth:`record`."""
+        return cls(
+            variant_id=int(data["variant_id"]),
+            sku=data["sku"],
+            product_type=data.get("product_type") or "PRODUCT",
+            fulfillment_channel=data.get("fulfillment_channel") or FulfillmentChannel.DEFAULT,
+            old_price=_decimal(data.get("old_price")),
+            new_price=_decimal(data.get("price")),
+            price_rule=data.get("price_rule", ""),
+            old_quantity=data.get("old_quantity"),
+            new_quantity=data.get("quantity"),
+            quantity_rule=data.get("quantity_rule", ""),
+        )
+
+    def diff_row(self) -> dict[str, str]:
+        """One line of the dry-run table: SKU, old → new price and quantity, the rules that bound them."""
+        return {
+            "sku": self.sku,
+            "old_price": _text(self.old_price),
+            "new_price": _text(self.new_price) if self.new_price is not None else _text(self.old_price),
+            "price_rule": self.price_rule if self.new_price is not None else "",
+            "old_quantity": _text(self.old_quantity),
+            "new_quantity": (
+                _text(self.new_quantity) if self.new_quantity is not None else _text(self.old_quantity)
+            ),
+            "quantity_rule": self.quantity_rule if self.new_quantity is not None else "",
+        }
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return f"{value:.2f}" if isinstance(value, Decimal) else str(value)
+
+
+def _decimal(value: object) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def _scope(account_id: int, channel_id: int, selection: dict | None) -> list[sa.ColumnElement[bool]]:
+    conditions = [VARIANTS.c.account_id == account_id, VARIANTS.c.channel_id == channel_id]
+    if selection:
+        ids = selected_variant_ids(account_id, channel_id, selection).order_by(None)
+        conditions.append(VARIANTS.c.id.in_(ids))
+    return conditions
+
+
+def status_counts(session: so.Session, account_id: int, channel_id: int, selection: dict | None) -> dict:
+    """Number of selected variants per status."""
+    rows = session.execute(
+        sa.select(VARIANTS.c.status, sa.func.count())
+        .where(*_scope(account_id, channel_id, selection))
+        .group_by(VARIANTS.c.status)
+    )
+    return {status: count for status, count in rows}
+
+
+# The page's columns, in the order diff_rows unpacks them: what a price or quantity rule can read
+# (mapping_engine.row_fields reads missing keys as None), and what a change needs.
+_COLUMNS = (
+    VARIANTS.c.id,
+    VARIANTS.c.sku,
+    VARIANTS.c.product_type,
+    VARIANTS.c.fulfillment_channel,
+    VARIANTS.c.pushed_price,
+    VARIANTS.c.pushed_quantity,
+    VARIANTS.c.price,
+    VARIANTS.c.quantity,
+    VARIANTS.c.asin,
+    ITEMS.c.id,
+    ITEMS.c.cost,
+    ITEMS.c.msrp,
+    ITEMS.c.map_price,
+    ITEMS.c.quantity,
+)
+
+
+def _page(
+    session: so.Session, account_id: int, channel_id: int, selection: dict | None, after_id: int
+) -> list[sa.Row]:
+    query = (
+        sa.select(*_COLUMNS)
+        .select_from(VARIANTS.outerjoin(ITEMS, ITEMS.c.id == VARIANTS.c.source_item_id))
+        .where(*_scope(account_id, channel_id, selection))
+        .where(VARIANTS.c.status.in_(SYNCABLE), VARIANTS.c.id > after_id)
+        .order_by(VARIANTS.c.id)
+        .limit(BATCH_SIZE)
+    )
+    return session.execute(query).all()
+
+
+def diff_rows(
+    rows: list[sa.Row], template: CompiledTemplate, skip_ids: frozenset[int]
+) -> tuple[list[Change], int]:
+    """(the changes, how many rows are unchanged) of one page; ``skip_ids`` are left out of both.
+
+    Rows are unpacked as tuples and fed to ``row_fields`` as small dicts: attribute access on
+    SQLAlchemy rows cost more than the rules themselves at 100,000 rows.
+    """
+    changes: list[Change] = []
+    unchanged = 0
+    default = FulfillmentChannel.DEFAULT.value
+    for (
+        variant_id,
+        sku,
+        product_type,
+        channel,
+        pushed_price,
+        pushed_quantity,
+        price,
+        quantity,
+        asin,
+        item_id,
+        cost,
+        msrp,
+        map_price,
+        item_quantity,
+    ) in rows:
+        if variant_id in skip_ids:
+            continue
+        item = (
+            None
+            if item_id is None
+            else {"cost": cost, "msrp": msrp, "map_price": map_price, "quantity": item_quantity}
+        )
+        channel = channel or default
+        offer = template.offer(
+            row_fields({"price": price, "quantity": quantity, "asin": asin}, item), channel
+        )
+        new_price = offer.price if offer.price is not None and offer.price != pushed_price else None
+        # The variant's own channel wins: an FBA offer never gets a quantity from an FBM template.
+        sent_quantity = None if channel != default or offer.is_fba else offer.quantity
+        new_quantity = (
+            sent_quantity if sent_quantity is not None and sent_quantity != pushed_quantity else None
+        )
+        if new_price is None and new_quantity is None:
+            unchanged += 1
+            continue
+        changes.append(
+            Change(
+                variant_id=variant_id,
+                sku=sku,
+                product_type=product_type or "PRODUCT",
+                fulfillment_channel=channel,
+                old_price=pushed_price,
+                new_price=new_price,
+                price_rule=offer.price_rule,
+                old_quantity=pushed_quantity,
+                new_quantity=new_quantity,
+                quantity_rule=offer.quantity_rule,
+            )
+        )
+    return changes, unchanged
+
+
+def iter_diff(
+    session: so.Session,
+    account_id: int,
+    channel_id: int,
+    selection: dict | None,
+    template: CompiledTemplate,
+    skip_ids: frozenset[int] = frozenset(),
+) -> Iterator[tuple[list[Change], int, int]]:
+    """Per page of syncable variants: (changes, unchanged count, rows read incl. skipped ones).
+
+    Each page is its own query, so the caller may commit between pages.
+    """
+    after_id = 0
+    while True:
+        rows = _page(session, account_id, channel_id, selection, after_id)
+        if not rows:
+            return
+        after_id = rows[-1].id
+        changes, unchanged = diff_rows(rows, template, skip_ids)
+        yield changes, unchanged, len(rows)
