@@ -278,16 +278,18 @@ def test_a_listing_deleted_on_amazon_becomes_broken_link_then_unlink_and_relink_
 
 def test_throttling_and_injected_failures_still_converge(app, redis, sandbox):
     channel = demo_channel(sandbox)
-    fbm = amazon_offers(sandbox, fba=False)[:5]
+    # Twelve calls, each failing 60% of the time: the chance that none fails is 0.4^12 ≈ 0.002%; 500s
+    # are rarer so that no variant runs out of retries (0.2^6 per variant).
+    fbm = amazon_offers(sandbox, fba=False)[:12]
     variants = [add_linked(channel, offer) for offer in fbm]
     for i, v in enumerate(variants):
         give_source(v, f"{10 + i}.00", 5 + i)
-    sandbox.admin("put", "/faults/patchListingsItem", json={"p429": 0.3, "p500": 0.3})
+    sandbox.admin("put", "/faults/patchListingsItem", json={"p429": 0.4, "p500": 0.2})
 
     run = run_job(app, redis, channel, RunKind.SYNC_LISTINGS)
 
     assert run.status == RunStatus.SUCCEEDED, [n.message for n in notes(run.id)]
-    assert run.counts["updated"] == 5
+    assert run.counts["updated"] == 12
     for i, v in enumerate(variants):
         assert amazon_offer(sandbox, v.sku)["quantity"] == 5 + i
     calls = sandbox.admin("get", "/calls", params={"operation": "patchListingsItem"})

@@ -61,6 +61,9 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.mappings import bp as mappings_bp
 
     app.register_blueprint(mappings_bp)
+    from webapp.shipping import bp as shipping_bp
+
+    app.register_blueprint(shipping_bp)
 
     from webapp import cli
 

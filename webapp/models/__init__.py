@@ -14,11 +14,37 @@ from webapp.models.listing import (
     VariantStatus,
 )
 from webapp.models.mapping import MappingMode, MappingRule, MappingTemplate, TemplatePurpose
+from webapp.models.order import (
+    AttentionCode,
+    FulfilledBy,
+    Order,
+    OrderCursor,
+    OrderItem,
+    OrderStatus,
+    OrderSyncState,
+    RoutingState,
+    Shipment,
+    ShipmentItem,
+    ShipmentSyncState,
+    ShippingMapping,
+)
 from webapp.models.run import IntegrationRun, Notification, NotificationLevel, RunKind, RunStatus
 from webapp.models.schedule import Schedule
 from webapp.models.source import Source, SourceItem, SourceUpload
 
 __all__ = [
+    "AttentionCode",
+    "FulfilledBy",
+    "Order",
+    "OrderCursor",
+    "OrderItem",
+    "OrderStatus",
+    "OrderSyncState",
+    "RoutingState",
+    "Shipment",
+    "ShipmentItem",
+    "ShipmentSyncState",
+    "ShippingMapping",
     "FeedSubmission",
     "FulfillmentChannel",
     "Listing",

@@ -88,6 +88,12 @@ class ListingVariant(db.Model):
         sa.Index("ix_listing_variants_account_channel_status", "account_id", "channel_id", "status"),
         sa.Index("ix_listing_variants_channel_asin", "channel_id", "asin"),
         sa.Index("ix_listing_variants_account_sku", "account_id", "sku"),
+        # The listings table sorts by these within a channel: an index per sort key lets a page be
+        # read in order instead of sorting 100,000 rows per request.
+        sa.Index("ix_listing_variants_channel_title", "channel_id", "title"),
+        sa.Index("ix_listing_variants_channel_price", "channel_id", "price"),
+        sa.Index("ix_listing_variants_channel_quantity", "channel_id", "quantity"),
+        sa.Index("ix_listing_variants_channel_updated", "channel_id", "updated_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

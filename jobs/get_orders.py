@@ -1,0 +1,160 @@
+"""Get Orders: import the channel's new Amazon orders and keep imported ones current.
+
+Two searches (Orders 2026-01-01 searchOrders, every page, ``includedData`` BUYER, RECIPIENT, FULFILLMENT):
+
+1. ``createdAfter`` = now − the channel's window, with the channel's statuses: orders not imported yet
+   are inserted (once, even under two concurrent runs: see ``webapp.services.order_import``).
+2. ``lastUpdatedAfter`` = the channel's cursor, any status: imported orders that changed on Amazon
+   (cancelled, shipped by Amazon, released from Pending) are updated. After each page is committed the
+   cursor moves to the newest ``lastUpdatedTime`` on it, so a crash re-reads instead of skipping.
+
+Neither search passes ``*Before``: Amazon then answers up to two minutes before *its* now, and every
+cursor value comes from Amazon's own ``lastUpdatedTime``s, so our clock never has to agree with Amazon's.
+The first run starts the cursor at the newest ``lastUpdatedTime`` the created search saw, capped at
+now − ``SEARCH_LAG`` (a later ``lastUpdatedAfter`` within Amazon's two minutes would be refused).
+Orders whose items have unknown SKUs or whose service level has no shipping mapping are flagged
+"Needs attention" with a notification naming the fix. Notifications name the Amazon order id only.
+
+Acknowledgement: Orders 2026-01-01 has no write operation, so when the channel asks for it the run
+records that nothing was acknowledged (see ``notes/ORDERS.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from itertools import islice
+
+from jobs.amazon_channel import ChannelApi, open_channel
+from jobs.connections import report_authorization_revoked
+from jobs.runner import RunContext, integration_job
+from webapp.amazon import AmazonError, AuthorizationRevoked
+from webapp.extensions import db
+from webapp.services.order_import import (
+    INCLUDED_DATA,
+    OrderSaver,
+    PageResult,
+    advance_cursor,
+    read_cursor,
+)
+from webapp.services.shipping_mappings import policy_by_level
+from webapp.timeutil import utcnow
+
+PAGE_SIZE = 100
+# Amazon answers nothing updated in its last two minutes; 30 s more absorbs clock differences.
+SEARCH_LAG = timedelta(minutes=2, seconds=30)
+
+ACKNOWLEDGEMENT_HELP = (
+    "Amazon's current Orders API (2026-01-01) has no operation to acknowledge an order or set its seller "
+    "order id, and the older way is a feed Shelfsync does not send yet. Nothing was sent to Amazon; the "
+    "orders were imported normally."
+)
+
+
+def _pages(orders: Iterator[dict]) -> Iterator[list[dict]]:
+    """The adapter yields orders one by one over all pages; regroup them a page at a time."""
+    while page := list(islice(orders, PAGE_SIZE)):
+        yield page
+
+
+def _report(ctx: RunContext, result: PageResult) -> None:
+    for name in ("inserted", "updated", "unchanged", "not_imported"):
+        value = getattr(result, name)
+        if value:
+            ctx.count({"inserted": "imported"}.get(name, name), value)
+    flagged_orders = len({news.amazon_order_id for news in result.flagged})
+    if flagged_orders:
+        ctx.count("needs_attention", flagged_orders)
+    for news in result.flagged:
+        ctx.warning(news.message, code=news.code, reference=news.amazon_order_id, help=news.help)
+    for news in result.changes:
+        level = "warning" if news.code == "order_cancelled" else "info"
+        ctx.notify(level, news.message, code=news.code, reference=news.amazon_order_id, help=news.help)
+
+
+def _search(
+    ctx: RunContext,
+    link: ChannelApi,
+    saver: OrderSaver,
+    *,
+    import_new: bool,
+    since: datetime,
+) -> PageResult:
+    """Run one search and save it page by page; returns the totals (``latest_update`` over all pages)."""
+    channel, api = link.channel, link.api
+    if import_new:
+        orders = api.search_orders(
+            created_after=since,
+            fulfillment_statuses=channel.order_statuses or None,
+            included_data=INCLUDED_DATA,
+            page_size=PAGE_SIZE,
+        )
+    else:
+        orders = api.search_orders(
+            last_updated_after=since,
+            included_data=INCLUDED_DATA,
+            page_size=PAGE_SIZE,
+        )
+    totals = PageResult()
+    try:
+        for page in _pages(orders):
+            result = saver.save_page(page, import_new=import_new)
+            db.session.commit()  # the page's orders with their items, before anything is reported
+            totals.new_merchant_orders += result.new_merchant_orders
+            if result.latest_update and (
+                not totals.latest_update or result.latest_update > totals.latest_update
+            ):
+                totals.latest_update = result.latest_update
+            if not import_new and result.latest_update is not None:
+                advance_cursor(channel, result.latest_update)
+            _report(ctx, result)
+            ctx.progress(ctx.done + len(page))
+            ctx.checkpoint(force=True)
+    except AuthorizationRevoked as error:
+        report_authorization_revoked(ctx, link.connection, error)
+    except AmazonError as error:
+        ctx.fail(
+            f"Amazon refused the order search: {error.message}",
+            code=error.code,
+            help=error.help or "Orders saved before the error are kept; run Get Orders again.",
+        )
+    return totals
+
+
+@integration_job
+def run(ctx: RunContext) -> None:
+    """Get Orders for the run's channel (no parameters)."""
+    link = open_channel(ctx)
+    channel = link.channel
+    policies = policy_by_level(channel.id)
+    if not policies:
+        ctx.fail(
+            f"Get Orders needs shipping mappings for channel “{channel.name}” before it can import orders.",
+            code="no_shipping_mappings",
+            help=(
+                f"Open Channels → {channel.name} → Shipping mappings, click “Add the defaults” "
+                "(Standard, Expedited, SecondDay, FreeEconomy) or map each Amazon service level to "
+                "your shipping policy, then run Get Orders again."
+            ),
+        )
+    saver = OrderSaver(channel, policies)
+    now = utcnow()
+    cursor = read_cursor(channel)
+    created = _search(
+        ctx, link, saver, import_new=True, since=now - timedelta(days=channel.orders_window_days)
+    )
+    if cursor is None:
+        start = now - SEARCH_LAG
+        advance_cursor(channel, min(created.latest_update, start) if created.latest_update else start)
+        db.session.commit()
+    else:
+        _search(ctx, link, saver, import_new=False, since=cursor)
+    new_merchant = created.new_merchant_orders
+    if channel.acknowledge_orders and new_merchant:
+        ctx.warning(
+            f"Acknowledge orders is on, but the {new_merchant} new order{'s' if new_merchant != 1 else ''} "
+            "of this run were not acknowledged on Amazon.",
+            code="acknowledgement_not_supported",
+            help=ACKNOWLEDGEMENT_HELP,
+        )
+    ctx.progress(ctx.done, ctx.done)
