@@ -65,6 +65,7 @@ OPTIONS_KEY = "reports.options"
 REPORT_OPTIONS: dict[str, Any] = {
     "header": "29",  # 29 | 28 | 27 | b2b (NOTES §5.4 variants)
     "encoding": "UTF-8",  # charset of the document and of its Content-Type (UTF-8, windows-1252, ...)
+    "charset": "",  # charset the Content-Type declares when it lies about `encoding` ("" = the same)
     "gzip": False,  # store the document gzip-compressed and answer compressionAlgorithm GZIP
     "outcome": "DONE",  # DONE | FATAL | CANCELLED: how the report ends
     "empty": False,  # a zero-byte document
@@ -98,10 +99,12 @@ def set_options(store: Store, values: dict[str, Any]) -> dict[str, Any]:
     options["header"] = str(options["header"])
     if options["header"] not in listings_report.HEADERS:
         raise ValueError(f"header must be one of {', '.join(listings_report.HEADERS)}")
-    try:
-        codecs.lookup(str(options["encoding"]))
-    except LookupError as exc:
-        raise ValueError(f"unknown encoding {options['encoding']!r}") from exc
+    for name in ("encoding", "charset"):
+        try:
+            if options[name]:
+                codecs.lookup(str(options[name]))
+        except LookupError as exc:
+            raise ValueError(f"unknown {name} {options[name]!r}") from exc
     if options["outcome"] not in OUTCOMES:
         raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
     if not isinstance(options["missing_columns"], list):
@@ -280,7 +283,8 @@ def _produce(
         return "CANCELLED", None, ""
     text = listings_report.render(rows, options)
     encoding = options["encoding"]
-    return "DONE", text.encode(encoding, errors="replace"), f"text/tab-separated-values; charset={encoding}"
+    declared = options.get("charset") or encoding
+    return "DONE", text.encode(encoding, errors="replace"), f"text/tab-separated-values; charset={declared}"
 
 
 @operation(MODEL, "getReport")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from webapp.extensions import db
 from webapp.models import ListingVariant, VariantHistory
+from webapp.timeutil import utcnow
 
 
 def _text(value: object) -> str:
@@ -59,31 +59,39 @@ def set_status(
     variant.status = status
 
 
-def record_new_statuses(
+def record_statuses_where(
     account_id: int,
-    changes: Iterable[tuple[int, str, str]],
+    where: sa.ColumnElement[bool],
     *,
+    old: str | sa.ColumnElement[str],
+    new: str | sa.ColumnElement[str],
     run_id: int | None = None,
     note: str = "",
 ) -> None:
-    """Add status history rows for many variants in one executemany (the caller commits).
+    """Add a status history row for every variant matching ``where``, in one INSERT … SELECT (the caller
+    commits).
 
-    For jobs that create variants in bulk, where loading each one as an object would cost more than
-    the import itself. ``changes``: (variant id, old status, new status); equal pairs are skipped.
+    For jobs that create variants in bulk, where loading each one as an object would cost more than the
+    import itself. ``old`` and ``new`` are statuses, or ``listing_variants`` columns (e.g. the status
+    just written); rows where they are equal are skipped, as :func:`record_change` does.
     """
-    rows = [
-        {
-            "account_id": account_id,
-            "variant_id": variant_id,
-            "field": "status",
-            "old_value": old,
-            "new_value": new,
-            "note": note[:200],
-            "run_id": run_id,
-            "user_id": None,
-        }
-        for variant_id, old, new in changes
-        if old != new
-    ]
-    if rows:
-        db.session.execute(sa.insert(VariantHistory), rows)
+    variants = ListingVariant.__table__
+    old_value = sa.literal(old, sa.String) if isinstance(old, str) else old
+    new_value = sa.literal(new, sa.String) if isinstance(new, str) else new
+    select = sa.select(
+        sa.literal(account_id),
+        variants.c.id,
+        sa.literal("status"),
+        old_value,
+        new_value,
+        sa.literal(note[:200]),
+        sa.literal(run_id, sa.Integer),
+        sa.literal(utcnow(), sa.DateTime),
+    ).where(where, old_value != new_value)
+    history = VariantHistory.__table__
+    db.session.execute(
+        sa.insert(history).from_select(
+            ["account_id", "variant_id", "field", "old_value", "new_value", "note", "run_id", "created_at"],
+            select,
+        )
+    )

@@ -50,6 +50,7 @@ JOBS: dict[RunKind, JobSpec] = {
     RunKind.OVERWRITE_LISTINGS: JobSpec("jobs.overwrite_listings.run", timeout=3 * 3600),
     RunKind.LISTING_ACTION: JobSpec("jobs.listing_actions.run", timeout=3 * 3600),
     RunKind.GET_ORDERS: JobSpec("jobs.get_orders.run", timeout=3 * 3600),
+    RunKind.IMPORT_LISTINGS: JobSpec("jobs.import_listings.run", timeout=2 * 3600),
 }
 
 # Failed RQ jobs keep their traceback for operators this long (rq's default is a year).
