@@ -158,3 +158,29 @@ class SkuNotes:
                 f"{self.limit} are listed. Filter the listings table by “has error” to see them all.",
                 code="notes_left_out",
             )
+
+
+def split_selection(ctx: RunContext, statuses: Iterable[str], why: str) -> tuple[int, list[int]]:
+    """(how many variants are selected, the ids of those in ``statuses``); the others are counted as
+    skipped with a notification that says ``why``. Starts the run's progress."""
+    selected = len(selected_ids(ctx))
+    eligible = selected_ids(ctx, statuses)
+    ctx.progress(0, selected)
+    skipped = selected - len(eligible)
+    if skipped:
+        ctx.count("skipped", skipped)
+        ctx.info(f"{skipped} selected variants were skipped: {why}", code="not_applicable")
+        ctx.progress(skipped)
+    return selected, eligible
+
+
+def finish_summary(ctx: RunContext, selected: int, label: str, done: str, code: str) -> None:
+    """End the run's progress and add the closing line: ``<label>: N <done>, N errors, N skipped.``"""
+    ctx.progress(selected, selected)
+    counts = ctx.counts
+    ctx.info(
+        f"{label}: {counts.get(done, 0)} {done}, {counts.get('errors', 0)} errors, "
+        f"{counts.get('skipped', 0)} skipped.",
+        code=code,
+    )
+    ctx.checkpoint(force=True)

@@ -25,10 +25,11 @@ from jobs.listing_support import (
     chunks,
     clear_problem,
     column_values,
+    finish_summary,
     first_error,
     load_variants,
     record_problem,
-    selected_ids,
+    split_selection,
 )
 from jobs.runner import RunContext, integration_job
 from webapp.amazon.marketplaces import get_marketplace
@@ -130,26 +131,10 @@ class Overwriter:
 @integration_job
 def run(ctx: RunContext) -> None:
     """Overwrite the run's selected variants on Amazon (see the module docstring)."""
-    selected = selected_ids(ctx)
-    eligible = selected_ids(ctx, ELIGIBLE)
-    ctx.progress(0, len(selected))
-    skipped = len(selected) - len(eligible)
-    if skipped:
-        ctx.count("skipped", skipped)
-        ctx.info(
-            f"{skipped} selected variants were skipped: only Published and Linked variants have an Amazon "
-            "listing to overwrite.",
-            code="not_applicable",
-        )
-        ctx.progress(skipped)
+    selected, eligible = split_selection(
+        ctx, ELIGIBLE, "only Published and Linked variants have an Amazon listing to overwrite."
+    )
     if eligible:
         target = open_channel(ctx)
         Overwriter(ctx, target, load_template(target.channel.id, TemplatePurpose.OVERWRITE)).run(eligible)
-    ctx.progress(len(selected), len(selected))
-    counts = ctx.counts
-    ctx.info(
-        f"Overwrite: {counts.get('updated', 0)} updated, {counts.get('errors', 0)} errors, "
-        f"{counts.get('skipped', 0)} skipped.",
-        code="overwrite_summary",
-    )
-    ctx.checkpoint(force=True)
+    finish_summary(ctx, selected, "Overwrite", "updated", "overwrite_summary")

@@ -33,10 +33,11 @@ from jobs.listing_support import (
     chunks,
     clear_problem,
     column_values,
+    finish_summary,
     first_error,
     load_variants,
     record_problem,
-    selected_ids,
+    split_selection,
     stop_on_revoked,
 )
 from jobs.runner import RunContext, integration_job
@@ -316,26 +317,13 @@ class Publisher:
 @integration_job
 def run(ctx: RunContext) -> None:
     """Publish the run's selected variants (see the module docstring)."""
-    selected = selected_ids(ctx)
-    eligible = selected_ids(ctx, ELIGIBLE)
-    ctx.progress(0, len(selected))
-    skipped = len(selected) - len(eligible)
-    if skipped:
-        ctx.count("skipped", skipped)
-        ctx.info(
-            f"{skipped} selected variants were skipped: only Unlinked, Error and Delisted variants are "
-            "published (the others already have an offer on Amazon).",
-            code="not_applicable",
-        )
-        ctx.progress(skipped)
+    selected, eligible = split_selection(
+        ctx,
+        ELIGIBLE,
+        "only Unlinked, Error and Delisted variants are published (the others already have an offer on "
+        "Amazon).",
+    )
     if eligible:
         target = open_channel(ctx)
         Publisher(ctx, target, load_template(target.channel.id, TemplatePurpose.PUBLISH)).run(eligible)
-    ctx.progress(len(selected), len(selected))
-    counts = ctx.counts
-    ctx.info(
-        f"Publish: {counts.get('published', 0)} published, {counts.get('errors', 0)} errors, "
-        f"{counts.get('skipped', 0)} skipped.",
-        code="publish_summary",
-    )
-    ctx.checkpoint(force=True)
+    finish_summary(ctx, selected, "Publish", "published", "publish_summary")
