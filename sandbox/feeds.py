@@ -34,6 +34,7 @@ from sandbox.documents import (
 from sandbox.errors import ApiError
 from sandbox.faults import is_stuck
 from sandbox.operations import OperationContext, operation
+from sandbox.paging import list_page, list_request
 from sandbox.state import current
 
 MODEL = "feeds_2021-06-30"
@@ -276,19 +277,7 @@ def get_feed(ctx: OperationContext) -> tuple[int, dict]:
 @operation(MODEL, "getFeeds")
 def get_feeds(ctx: OperationContext) -> tuple[int, dict]:
     """The seller's feeds filtered by type, status, marketplace and creation time, newest first."""
-    params = dict(ctx.params)
-    offset = 0
-    if params.get("nextToken"):
-        try:
-            token = json.loads(bytes.fromhex(params["nextToken"]).decode())
-            params, offset = token["params"], int(token["offset"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ApiError(400, "InvalidInput", "Invalid nextToken.") from exc
-    elif not params.get("feedTypes"):
-        raise ApiError(400, "InvalidInput", "Either feedTypes or nextToken is required.")
-    page_size = int(params.get("pageSize", 10))
-    if not 1 <= page_size <= 100:
-        raise ApiError(400, "InvalidInput", "pageSize must be between 1 and 100.")
+    params, offset, page_size = list_request(ctx.params, "feedTypes")
     now = ctx.now
     try:
         since = parse_iso(params["createdSince"]) if params.get("createdSince") else now - RETENTION_SECONDS
@@ -313,14 +302,7 @@ def get_feeds(ctx: OperationContext) -> tuple[int, dict]:
         if params.get("processingStatuses") and feed["processingStatus"] not in params["processingStatuses"]:
             continue
         matches.append(feed)
-    body: dict[str, Any] = {"feeds": matches[offset : offset + page_size]}
-    if offset + page_size < len(matches):
-        token = {
-            "params": {k: v for k, v in params.items() if k != "nextToken"},
-            "offset": offset + page_size,
-        }
-        body["nextToken"] = json.dumps(token).encode().hex()
-    return 200, body
+    return 200, list_page(matches, "feeds", params, offset, page_size)
 
 
 @operation(MODEL, "cancelFeed")

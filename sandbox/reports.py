@@ -42,6 +42,7 @@ from sandbox.documents import (
 from sandbox.errors import ApiError
 from sandbox.faults import is_stuck
 from sandbox.operations import OperationContext, operation
+from sandbox.paging import list_page, list_request
 from sandbox.state import current
 
 MODEL = "reports_2021-06-30"
@@ -296,19 +297,7 @@ def get_report(ctx: OperationContext) -> tuple[int, dict]:
 @operation(MODEL, "getReports")
 def get_reports(ctx: OperationContext) -> tuple[int, dict]:
     """The seller's reports filtered by type, status, marketplace and creation time, newest first."""
-    params = dict(ctx.params)
-    offset = 0
-    if params.get("nextToken"):
-        try:
-            token = json.loads(bytes.fromhex(params["nextToken"]).decode())
-            params, offset = token["params"], int(token["offset"])
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ApiError(400, "InvalidInput", "Invalid nextToken.") from exc
-    elif not params.get("reportTypes"):
-        raise ApiError(400, "InvalidInput", "Either reportTypes or nextToken is required.")
-    page_size = int(params.get("pageSize", 10))
-    if not 1 <= page_size <= 100:
-        raise ApiError(400, "InvalidInput", "pageSize must be between 1 and 100.")
+    params, offset, page_size = list_request(ctx.params, "reportTypes")
     now = ctx.now
     since = (
         _parse_time(params["createdSince"], "createdSince", now)
@@ -336,14 +325,7 @@ def get_reports(ctx: OperationContext) -> tuple[int, dict]:
         ):
             continue
         matches.append(report)
-    body: dict[str, Any] = {"reports": matches[offset : offset + page_size]}
-    if offset + page_size < len(matches):
-        token = {
-            "params": {k: v for k, v in params.items() if k != "nextToken"},
-            "offset": offset + page_size,
-        }
-        body["nextToken"] = json.dumps(token).encode().hex()
-    return 200, body
+    return 200, list_page(matches, "reports", params, offset, page_size)
 
 
 @operation(MODEL, "cancelReport")
