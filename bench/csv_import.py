@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gc
 import io
 import os
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -32,6 +30,8 @@ from rq import Queue
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from memory import current_rss_mb, peak_rss_mb, reset_peak  # noqa: E402
 
 from jobs.worker import AppSimpleWorker  # noqa: E402
 from webapp import create_app  # noqa: E402
@@ -68,25 +68,6 @@ def make_csv(rows: int, changed: set[int] = frozenset()) -> bytes:
         )
     text.flush()
     return buffer.getvalue()
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process since the last :func:`reset_peak` (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def current_rss_mb() -> float:
-    """Resident set size right now."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def reset_peak() -> None:
-    """Restart peak-RSS accounting (Linux >= 4.0), so the peak printed is the import's own."""
-    gc.collect()
-    Path("/proc/self/clear_refs").write_text("5")
 
 
 def timed_import(app, redis: Redis, account_id: int, source: Source, content: bytes, label: str) -> None:

@@ -17,10 +17,8 @@ set.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -32,6 +30,8 @@ import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from memory import current_rss_mb, peak_rss_mb, reset_peak  # noqa: E402
 
 from jobs.import_listings import Importer, suspect_reason  # noqa: E402
 from jobs.runner import RunContext  # noqa: E402
@@ -92,25 +92,6 @@ def lines(path: Path) -> Iterator[str]:
     with path.open(encoding="utf-8", newline="") as document:
         for line in document:
             yield line.rstrip("\r\n")
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set size since the last :func:`reset_peak` (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def current_rss_mb() -> float:
-    """Resident set size right now."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def reset_peak() -> None:
-    """Restart peak-RSS accounting (Linux >= 4.0), so the peak printed is the import's own."""
-    gc.collect()
-    Path("/proc/self/clear_refs").write_text("5")
 
 
 def new_channel(account: Account, name: str) -> Channel:

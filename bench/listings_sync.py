@@ -18,10 +18,8 @@ calls the sandbox logged and the peak RSS.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import random
-import resource
 import socket
 import sqlite3
 import subprocess
@@ -40,6 +38,8 @@ from rq import Queue
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from memory import current_rss_mb, peak_rss_mb, reset_peak  # noqa: E402
 
 from jobs.worker import AppSimpleWorker  # noqa: E402
 from sandbox.config import DEFAULTS as SANDBOX_DEFAULTS  # noqa: E402
@@ -142,25 +142,6 @@ def sandbox_offers(database: Path) -> list[tuple[str, str]]:
             "ORDER BY sku",
             (DEMO_SELLER_ID, US),
         ).fetchall()
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process since the last :func:`reset_peak` (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def current_rss_mb() -> float:
-    """Resident set size right now."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def reset_peak() -> None:
-    """Restart peak-RSS accounting (Linux >= 4.0), so the peak printed is the job's own."""
-    gc.collect()
-    Path("/proc/self/clear_refs").write_text("5")
 
 
 def populate(channel: Channel, offers: list[tuple[str, str]]) -> None:
