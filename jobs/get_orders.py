@@ -15,8 +15,11 @@ now − ``SEARCH_LAG`` (a later ``lastUpdatedAfter`` within Amazon's two minutes
 Orders whose items have unknown SKUs or whose service level has no shipping mapping are flagged
 "Needs attention" with a notification naming the fix. Notifications name the Amazon order id only.
 
-Acknowledgement: Orders 2026-01-01 has no write operation, so when the channel asks for it the run
-records that nothing was acknowledged (see ``notes/ORDERS.md``).
+Last, the new open merchant orders (routing ``pending``) are routed to compliant sources
+(``webapp.services.order_routing``); those that cannot be get a warning saying what to do.
+
+Acknowledgement, when the channel asks for it, is a last step with its own notifications: our order
+numbers go to Amazon in an Order Acknowledgement feed (``jobs.order_acknowledgement``).
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ from itertools import islice
 
 from jobs.amazon_channel import ChannelApi, open_channel
 from jobs.connections import report_authorization_revoked
+from jobs.order_acknowledgement import acknowledge
 from jobs.runner import RunContext, integration_job
 from webapp.amazon import AmazonError, AuthorizationRevoked
 from webapp.extensions import db
+from webapp.models import Channel
 from webapp.services.order_import import (
     INCLUDED_DATA,
     OrderSaver,
@@ -37,18 +42,13 @@ from webapp.services.order_import import (
     advance_cursor,
     read_cursor,
 )
+from webapp.services.order_routing import route_pending_batch
 from webapp.services.shipping_mappings import policy_by_level
 from webapp.timeutil import utcnow
 
 PAGE_SIZE = 100
 # Amazon answers nothing updated in its last two minutes; 30 s more absorbs clock differences.
 SEARCH_LAG = timedelta(minutes=2, seconds=30)
-
-ACKNOWLEDGEMENT_HELP = (
-    "Amazon's current Orders API (2026-01-01) has no operation to acknowledge an order or set its seller "
-    "order id, and the older way is a feed Shelfsync does not send yet. Nothing was sent to Amazon; the "
-    "orders were imported normally."
-)
 
 
 def _pages(orders: Iterator[dict]) -> Iterator[list[dict]]:
@@ -121,6 +121,19 @@ def _search(
     return totals
 
 
+def _route_new_orders(ctx: RunContext, channel: Channel) -> None:
+    """Route the channel's orders waiting for routing, a committed batch at a time, and report it."""
+    while (result := route_pending_batch(channel)) is not None:
+        db.session.commit()  # the batch's routing, before it is reported
+        if result.routed:
+            ctx.count("routed", result.routed)
+        if result.needs_attention:
+            ctx.count("not_routed", result.needs_attention)
+        for news in result.news:
+            ctx.warning(news.message, code=news.code, reference=news.amazon_order_id, help=news.help)
+        ctx.checkpoint(force=True)
+
+
 @integration_job
 def run(ctx: RunContext) -> None:
     """Get Orders for the run's channel (no parameters)."""
@@ -149,12 +162,7 @@ def run(ctx: RunContext) -> None:
         db.session.commit()
     else:
         _search(ctx, link, saver, import_new=False, since=cursor)
-    new_merchant = created.new_merchant_orders
-    if channel.acknowledge_orders and new_merchant:
-        ctx.warning(
-            f"Acknowledge orders is on, but the {new_merchant} new order{'s' if new_merchant != 1 else ''} "
-            "of this run were not acknowledged on Amazon.",
-            code="acknowledgement_not_supported",
-            help=ACKNOWLEDGEMENT_HELP,
-        )
+    _route_new_orders(ctx, channel)
+    if channel.acknowledge_orders:
+        acknowledge(ctx, link)
     ctx.progress(ctx.done, ctx.done)

@@ -4,7 +4,8 @@ Flow as on Amazon: createFeedDocument gives a presigned upload URL on the sandbo
 no SP-API headers, valid 5 Amazon minutes); createFeed queues the feed; it is IN_QUEUE for
 QUEUE_SECONDS, IN_PROGRESS for PROCESSING_SECONDS, then processed once by the first read that finds it
 due (sandbox.feed_processing) and DONE or FATAL with a processing report as result document.
-JSON_LISTINGS_FEED is processed; the legacy XML/flat-file listings feeds end FATAL, as since 2025-07-31.
+JSON_LISTINGS_FEED and the XML Order Acknowledgement feed (sandbox.order_acknowledgements) are processed;
+the legacy XML/flat-file listings feeds end FATAL, as since 2025-07-31.
 The `createFeed` stuck fault is read on every getFeed: while it is set, due feeds stay IN_PROGRESS.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from sandbox import feed_processing
+from sandbox import feed_processing, order_acknowledgements
 from sandbox.clock import iso, parse_iso
 from sandbox.db import register_schema
 from sandbox.documents import (
@@ -74,6 +75,8 @@ RETIRED_FEED_TYPES = frozenset(
     }
 )
 """Legacy listings feeds: accepted by createFeed but FATAL since 2025-07-31 (NOTES §5.5)."""
+PROCESSED_FEED_TYPES = frozenset({JSON_LISTINGS_FEED, order_acknowledgements.FEED_TYPE})
+JSON_REPORT = "application/json; charset=UTF-8"
 
 
 def _new_feed_id() -> str:
@@ -134,7 +137,7 @@ def create_feed(ctx: OperationContext) -> tuple[int, dict]:
     """Queue a feed for processing."""
     body = ctx.body
     feed_type = body["feedType"]
-    if feed_type != JSON_LISTINGS_FEED and feed_type not in RETIRED_FEED_TYPES:
+    if feed_type not in PROCESSED_FEED_TYPES and feed_type not in RETIRED_FEED_TYPES:
         raise ApiError(400, "InvalidInput", f"Invalid feedType: {feed_type}.")
     marketplace_ids = list(dict.fromkeys(body["marketplaceIds"]))
     allowed = {
@@ -219,29 +222,37 @@ def _finish(ctx: OperationContext, row: sqlite3.Row) -> sqlite3.Row:
             "SELECT * FROM documents WHERE document_id = ?", (fresh["input_document_id"],)
         ).fetchone()
         now = ctx.now
+        raw = bytes(document["body"]) if document["body"] is not None else None
+        report_type = JSON_REPORT
         if fresh["feed_type"] == JSON_LISTINGS_FEED:
             outcome = feed_processing.process(
                 conn,
                 seller_id=fresh["seller_id"],
                 feed_id=fresh["feed_id"],
                 marketplace_id=json.loads(fresh["marketplace_ids"])[0],
-                raw=bytes(document["body"]) if document["body"] is not None else None,
+                raw=raw,
                 content_type=document["content_type"],
                 now=now,
                 image_base=ctx.base_url,
             )
-            status, report = outcome.status, outcome.report
+            status, body = outcome.status, json.dumps(outcome.report, ensure_ascii=False).encode("utf-8")
+        elif fresh["feed_type"] == order_acknowledgements.FEED_TYPE:
+            acked = order_acknowledgements.process(
+                conn, seller_id=fresh["seller_id"], feed_id=fresh["feed_id"], raw=raw, now=now
+            )
+            status, body, report_type = acked.status, acked.report, order_acknowledgements.REPORT_CONTENT_TYPE
         else:
-            status, report = "FATAL", _retired_report(fresh)
+            status = "FATAL"
+            body = json.dumps(_retired_report(fresh), ensure_ascii=False).encode("utf-8")
         result_id = new_document_id(FEED_RESULT, seller_region(ctx.store, fresh["seller_id"]))
         create_document(
             conn,
             document_id=result_id,
             seller_id=fresh["seller_id"],
             kind=FEED_RESULT,
-            content_type="application/json; charset=UTF-8",
+            content_type=report_type,
             now=now,
-            body=json.dumps(report, ensure_ascii=False).encode("utf-8"),
+            body=body,
         )
         conn.execute(
             "UPDATE feeds SET final_status = ?, result_document_id = ?, processing_end = ? WHERE feed_id = ?",

@@ -27,6 +27,7 @@ from sandbox.clock import iso, parse_iso
 from sandbox.db import Store
 from sandbox.errors import ApiError
 from sandbox.operations import OperationContext, operation
+from sandbox.order_acknowledgements import seller_order_id
 from sandbox.order_store import (
     AMAZON,
     CANCELLED,
@@ -374,6 +375,66 @@ def place_order(
     return order[0]
 
 
+def place_orders(
+    store: Store, now: float, count: int, *, seller_id: str = DEMO_SELLER_ID, spread: float = 86400.0
+) -> list[str]:
+    """Bulk-place `count` Unshipped merchant orders in the seller's home marketplace, for benchmarks.
+
+    Orders are created at even steps over the `spread` seconds before `now` (distinct times, so a search
+    pages through them in a fixed order), one item each, cycling over the seller's active merchant
+    listings. One transaction; returns the order ids, oldest first.
+    """
+    if count < 1 or spread <= 0:
+        raise ControlError("count must be at least 1 and spread positive")
+    seller = store.one("SELECT region FROM sellers WHERE seller_id = ?", (seller_id,))
+    if seller is None:
+        raise ControlError(f"unknown seller {seller_id}")
+    marketplace_id = HOME_MARKETPLACE.get(seller["region"], "ATVPDKIKX0DER")
+    listings = store.all(
+        "SELECT l.sku, l.asin, l.price, c.title FROM listings l LEFT JOIN catalog_items c ON c.asin = l.asin "
+        "WHERE l.seller_id = ? AND l.marketplace_id = ? AND l.fulfillment_channel = 'DEFAULT' "
+        "AND l.status = 'ACTIVE' ORDER BY l.sku LIMIT 100",
+        (seller_id, marketplace_id),
+    )
+    if not listings:
+        raise ControlError("the seller has no active merchant listing to order")
+    country = store.one("SELECT country_code FROM marketplaces WHERE id = ?", (marketplace_id,))[
+        "country_code"
+    ]
+    existing = {
+        row["order_id"] for row in store.all("SELECT order_id FROM orders WHERE seller_id = ?", (seller_id,))
+    }
+    factory = OrderFactory(random.Random(f"{seller_id}:{now}:{count}"), existing)
+    orders, items = [], []
+    for index in range(count):
+        listing = listings[index % len(listings)]
+        created = now - spread + spread * index / count
+        order, order_items = factory.build(
+            seller_id=seller_id,
+            marketplace_id=marketplace_id,
+            status=UNSHIPPED,
+            fulfilled_by=MERCHANT,
+            created=created,
+            updated=created,
+            lines=[
+                {
+                    "sku": listing["sku"],
+                    "asin": listing["asin"] or "B000000000",
+                    "title": listing["title"] or f"Item {listing['sku']}",
+                    "price": listing["price"] or 9.99,
+                    "quantity": 1,
+                }
+            ],
+            ship_service_level=f"Std {country} D2D Dom",
+        )
+        orders.append(order)
+        items.extend(order_items)
+    with store.transaction() as conn:
+        conn.executemany(f"INSERT INTO orders VALUES ({','.join('?' * 16)})", orders)
+        conn.executemany(f"INSERT INTO order_items VALUES ({','.join('?' * 9)})", items)
+    return [order[0] for order in orders]
+
+
 def _change(
     store: Store,
     order_id: str,
@@ -424,6 +485,8 @@ def order_summary(store: Store, order_id: str, now: float) -> dict[str, Any] | N
         "status": row["status"],
         "fulfilledBy": row["fulfilled_by"],
         "shipServiceLevel": row["ship_service_level"],
+        # What v0 getOrder shows as SellerOrderId once an acknowledgement feed set it.
+        "sellerOrderId": seller_order_id(store, order_id),
         "order": rendered,
     }
 
@@ -525,6 +588,23 @@ def place_order_cmd(
     except ControlError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(order_id)
+
+
+@cli.command("place-orders")
+@db_option
+@click.option("--count", default=2000, show_default=True, type=int)
+@click.option("--seller", default=DEMO_SELLER_ID, show_default=True)
+@click.option("--spread-hours", default=24.0, show_default=True, type=float, help="Created over this span.")
+def place_orders_cmd(db: str | None, count: int, seller: str, spread_hours: float) -> None:
+    """Bulk-place Unshipped merchant orders created over the last hours (benchmarks)."""
+    state = _cli_state(db)
+    try:
+        ids = place_orders(
+            state.store, state.clock.now(), count, seller_id=seller, spread=spread_hours * 3600
+        )
+    except ControlError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"placed {len(ids)} orders ({ids[0]} … {ids[-1]})")
 
 
 def _cli_change(fn, db: str | None, order_id: str) -> None:

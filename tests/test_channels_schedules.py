@@ -112,10 +112,11 @@ def test_dispatcher_refuses_an_import_listings_schedule(channel, monkeypatch, ca
     )
 
 
-def test_due_schedule_of_an_integration_not_available_yet_is_left_alone(channel, caplog):
+def test_due_schedule_of_an_integration_not_available_yet_is_left_alone(channel, caplog, monkeypatch):
+    # Every schedulable kind has its job today; a deployment can still meet a schedule of a kind the
+    # running version lacks (a rollback), so one is taken out for the test.
+    monkeypatch.delitem(JOBS, RunKind.SYNC_ORDERS)
     unavailable = [kind for kind in SCHEDULABLE_KINDS if kind not in JOBS]
-    if not unavailable:
-        pytest.skip("every schedulable integration has its job now")
     schedules = [due_schedule(channel, kind.value) for kind in unavailable]
     was_due = {s.id: s.next_run_at for s in schedules}
 

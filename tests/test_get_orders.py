@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from tests.conftest import amazon_config
 from tests.listing_sync_support import demo_channel, run_job
 from tests.listings_support import add_variant
+from tests.order_routing_support import stock_compliantly
 from tests.orders_support import (
     amazon_change,
     amazon_item_count,
@@ -29,7 +30,6 @@ from webapp.extensions import db
 from webapp.models import (
     AttentionCode,
     Channel,
-    Order,
     OrderCursor,
     OrderSyncState,
     RoutingState,
@@ -161,6 +161,7 @@ def test_fba_orders_are_imported_read_only_and_amazons_shipping_is_picked_up(app
 
 def test_unknown_sku_and_unmapped_service_level_flag_the_order_with_what_to_fix(app, redis, channel, sandbox):
     known = add_variant(channel, "KNOWN-SKU-1")
+    stock_compliantly(channel, "KNOWN-SKU-1", 5)  # so the clean order is routed, with nothing to say
     flagged_id = place_order(
         sandbox, items=[{"sku": "NOT-LISTED-1", "quantity": 1}], shipServiceLevel="Sched US D2D Dom Weekend"
     )
@@ -181,7 +182,7 @@ def test_unknown_sku_and_unmapped_service_level_flag_the_order_with_what_to_fix(
     assert flagged.service_level == "SCHEDULED" and flagged.shipping_policy is None
     assert flagged.items[0].listing_variant_id is None
 
-    assert not clean.needs_attention and clean.routing_state == RoutingState.PENDING
+    assert not clean.needs_attention and clean.routing_state == RoutingState.ROUTED
     assert clean.service_level == "EXPEDITED" and clean.shipping_policy == "Expedited"
     assert clean.items[0].listing_variant_id == known.id and clean.items[0].quantity_ordered == 2
 
@@ -219,15 +220,3 @@ def test_buyer_pii_is_encrypted_at_rest_and_never_logged(app, redis, channel, sa
     logged = caplog.text + " ".join(n.message + n.help for n in notes(run.id))
     for secret in (order.buyer_name, order.buyer_email, order.address_line1, order.buyer_phone):
         assert secret and secret not in logged
-
-
-def test_acknowledgement_on_records_that_amazon_was_not_asked(app, redis, channel, sandbox):
-    channel.acknowledge_orders = True
-    db.session.commit()
-    place_order(sandbox)
-
-    run = get_orders(app, redis, channel)
-
-    [note] = [n for n in notes(run.id, "warning") if n.code == "acknowledgement_not_supported"]
-    assert "not acknowledged" in note.message and "2026-01-01" in note.help
-    assert all(order.acknowledged_at is None for order in db.session.scalars(sa.select(Order)))

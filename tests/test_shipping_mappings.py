@@ -48,6 +48,16 @@ def test_channel_page_links_to_its_shipping_mappings(client, channel):
     assert url(channel) in page
 
 
+def test_channel_page_warns_that_get_orders_will_refuse_until_mappings_exist(client, channel):
+    page = client.get(f"/channels/{channel.id}").get_data(as_text=True)
+    assert 'id="get-orders-needs-mappings"' in page and "Get Orders will refuse" in page
+
+    client.post(url(channel, "/defaults"), headers=HX)
+
+    page = client.get(f"/channels/{channel.id}").get_data(as_text=True)
+    assert "get-orders-needs-mappings" not in page
+
+
 def test_empty_page_offers_the_defaults_with_amazons_texts_and_adding_them_saves_four(client, channel):
     page = client.get(url(channel)).get_data(as_text=True)
     assert "No shipping mappings yet" in page

@@ -64,6 +64,12 @@ def create_app(config: dict | None = None) -> Flask:
     from webapp.shipping import bp as shipping_bp
 
     app.register_blueprint(shipping_bp)
+    from webapp.orders import bp as orders_bp
+
+    app.register_blueprint(orders_bp)
+    from webapp.shipments import bp as shipments_bp
+
+    app.register_blueprint(shipments_bp)
 
     from webapp import cli
 

@@ -50,8 +50,24 @@ def test_a_burst_beyond_the_limit_waits_instead_of_being_throttled(fast_sandbox:
     elapsed = time.monotonic() - started
     statuses = [c["status"] for c in calls(fast_sandbox, "getMarketplaceParticipations")]
     assert statuses == [200] * (BURST + 6)
-    # One token is kept in reserve, so 7 calls had to wait for a refill at 9.6 per second.
+    # A token is kept in reserve (a second's refill, capped at one), so 7 calls waited at 9.6 per second.
     assert elapsed >= 7 / (RATE * 600) * 0.9
+
+
+def test_a_full_burst_at_amazons_real_speed_goes_through_without_waiting_for_a_refill(redis: Redis):
+    # At Amazon's own speed one token of this operation takes 62 s to refill: a call that had to wait
+    # for one would exceed the 30 s max wait and fail. The reserve kept for in-flight requests is only
+    # what Amazon refills in a second, so a whole burst (e.g. Get Orders' 20 pages) is never delayed.
+    with SandboxServer({"SANDBOX_TIME_SCALE": 1}) as real_speed:
+        seller = SellerCredentials(DEMO_SELLER_ID, real_speed.authorize()["refresh_token"], "ATVPDKIKX0DER")
+        api = SellerApi(seller, settings=settings_for(real_speed), redis=redis)
+        started = time.monotonic()
+        for _ in range(BURST):
+            api.marketplace_participations()
+        elapsed = time.monotonic() - started
+        statuses = [c["status"] for c in calls(real_speed, "getMarketplaceParticipations")]
+    assert statuses == [200] * BURST
+    assert elapsed < 5
 
 
 def test_throttled_by_amazon_backs_off_and_recovers(sandbox: SandboxServer, api: SellerApi):

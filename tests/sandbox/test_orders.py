@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sp_api.api import Orders
 from sp_api.base import SellingApiBadRequestException, SellingApiNotFoundException
 
 from sandbox import create_app
+from sandbox.cli import cli
 from sandbox.clock import iso
 from sandbox.seed import DEMO_SELLER_ID, seed_world
 from sandbox.testing import SandboxServer
@@ -344,3 +346,24 @@ def test_seed_orders_cover_statuses_channels_and_service_levels() -> None:
             "(SELECT 1 FROM listings l WHERE l.seller_id = o.seller_id AND l.sku = i.sku)"
         )["n"]
         assert multi > 40 and unknown > 0
+
+
+def test_place_orders_cli_bulk_places_unshipped_merchant_orders_at_distinct_times(tmp_path: Path) -> None:
+    db = str(tmp_path / "bulk.db")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["seed", "--db", db, "--listings", "50", "--orders", "0"]).exit_code == 0
+    result = runner.invoke(cli, ["place-orders", "--db", db, "--count", "250", "--spread-hours", "2"])
+    assert result.exit_code == 0, result.output
+    assert "placed 250 orders" in result.output
+    state = create_app({"SANDBOX_DB": db}).extensions["sandbox"]
+    rows = state.store.all(
+        "SELECT o.status, o.fulfilled_by, o.created_at, COUNT(i.order_item_id) AS items FROM orders o "
+        "JOIN order_items i ON i.order_id = o.order_id WHERE o.seller_id = ? AND o.marketplace_id = ? "
+        "GROUP BY o.order_id",
+        (DEMO_SELLER_ID, US),
+    )
+    assert len(rows) == 250
+    assert {(r["status"], r["fulfilled_by"], r["items"]) for r in rows} == {("UNSHIPPED", "MERCHANT", 1)}
+    created = sorted(r["created_at"] for r in rows)
+    assert len(set(created)) == 250, "distinct times: pages in a fixed order"
+    assert state.clock.now() - 2 * 3600 - 5 <= created[0] and created[-1] < state.clock.now()

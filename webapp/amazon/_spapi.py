@@ -340,7 +340,9 @@ def call(
             # Fetch the access token before taking a rate-limit token, so an LWA round trip never
             # sits between the reservation and the request (see throttle.py on skew).
             client._auth.get_auth()
-            limiter.acquire(operation, settings.throttle_max_wait - (time.monotonic() - started))
+            waited = limiter.acquire(operation, settings.throttle_max_wait - (time.monotonic() - started))
+            if waited:
+                log.debug("%s waited %.3f s for a rate-limit token", operation, waited)
             result = fn()
         except SellingApiRequestThrottledException as exc:
             throttles += 1

@@ -6,10 +6,13 @@ calling; when the bucket is empty the reservation says how long to sleep, so all
 stay within the limit without talking to each other. Reserving (letting the balance go negative)
 instead of polling keeps waiters in arrival order and costs one round trip per call.
 
-Our bucket holds one token less than Amazon's. A reservation is made a little before the request
-reaches Amazon, and that delay varies; with equal buckets a request that left "just in time" could
-arrive a few milliseconds early and be throttled. One token in reserve absorbs up to 1/rate seconds
-of such jitter while costing no sustained throughput.
+Our bucket holds a little less than Amazon's. A token is taken a little before the request reaches
+Amazon; while Amazon's bucket is full, the refill of that delay is lost on Amazon's side but counted on
+ours, so with equal buckets a later request that left "just in time" could find Amazon's bucket short
+and be throttled. The reserve is what Amazon refills in ``ARRIVAL_MARGIN`` seconds, at most one
+token: it absorbs up to a second of such delay while costing no sustained throughput. A whole token
+would also do, but would cost a wait of 1/rate (three minutes for searchOrders) whenever a run needs
+exactly its burst, e.g. Get Orders reading 20 pages of orders.
 
 When Amazon answers 429 anyway (another app of the seller's, a lower personal limit), ``penalize``
 empties the bucket for everyone and remembers the rate Amazon announced in ``x-amzn-RateLimit-Limit``.
@@ -49,11 +52,15 @@ RATE_LIMITS: dict[str, tuple[float, int]] = {
 
 # How long Amazon's announced rate overrides the table (Amazon seconds): limits change rarely.
 OBSERVED_RATE_TTL = 3600
+# Real seconds between taking a token and the request reaching Amazon that the reserve absorbs
+# (a sleep's overshoot, a busy process, the HTTP round trip): see the module docstring.
+ARRIVAL_MARGIN = 1.0
 
 _KEY_PREFIX = "shelfsync:amazon:rl"
 
-# KEYS: bucket hash, observed-rate string. ARGV: table rate (tokens per real second), burst,
-# max wait (real s), time scale, bucket TTL (s). Redis TIME keeps one clock for every worker machine.
+# KEYS: bucket hash, observed-rate string. ARGV: table rate (tokens per real second), Amazon's burst,
+# max wait (real s), time scale, bucket TTL (s), arrival margin (real s). Redis TIME keeps one clock
+# for every worker machine. The bucket holds burst minus the margin's refill (at most one token).
 # Returns {granted (1/0), wait seconds as a string} (Lua numbers would be truncated to integers).
 _RESERVE = """
 local t = redis.call('TIME')
@@ -61,11 +68,11 @@ local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local rate = tonumber(ARGV[1])
 local observed = redis.call('GET', KEYS[2])
 if observed then rate = tonumber(observed) * tonumber(ARGV[4]) end
-local burst = tonumber(ARGV[2])
+local capacity = math.max(1, tonumber(ARGV[2]) - math.min(1, rate * tonumber(ARGV[6])))
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(state[1]) or burst
+local tokens = tonumber(state[1]) or capacity
 local ts = tonumber(state[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
+tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate)
 local wait = 0
 if tokens < 1 then wait = (1 - tokens) / rate end
 if wait > tonumber(ARGV[3]) then
@@ -122,10 +129,16 @@ class RateLimiter:
             AmazonUnavailable: the token would only be available after ``max_wait``.
         """
         rate, burst = self.limits(operation)
-        capacity = max(1, burst - 1)
         granted, wait = self._reserve(
             keys=[f"{self.prefix}:{operation}", f"{self.prefix}:{operation}:rate"],
-            args=[rate, capacity, max(0.0, max_wait), self.settings.time_scale, self._ttl(operation)],
+            args=[
+                rate,
+                burst,
+                max(0.0, max_wait),
+                self.settings.time_scale,
+                self._ttl(operation),
+                ARRIVAL_MARGIN,
+            ],
         )
         wait = float(wait)
         if not int(granted):

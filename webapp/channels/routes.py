@@ -30,6 +30,7 @@ from webapp.services.channels import (
 )
 from webapp.services.runs import start_run
 from webapp.services.schedules import channel_schedules
+from webapp.services.shipping_mappings import policy_by_level
 from webapp.tenancy import current_account_id, get_owned_or_404, scoped
 
 
@@ -56,6 +57,7 @@ def _detail_context(channel: Channel) -> dict:
         "import_mode": IMPORT_MODE_LABELS.get(channel.import_mode, channel.import_mode),
         "statuses": [order_status_label(s) for s in channel.order_statuses],
         "integrations": integration_states(channel),
+        "has_shipping_mappings": bool(policy_by_level(channel.id)),
     }
 
 

@@ -178,7 +178,7 @@ class Order(db.Model):
     attention: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)
     routing_state: so.Mapped[str] = so.mapped_column(sa.String(20), default=RoutingState.PENDING)
     sync_state: so.Mapped[str] = so.mapped_column(sa.String(20), default=OrderSyncState.NOTHING_TO_SYNC)
-    # Acknowledgement (our order number as Amazon's seller order id): not sent yet, see notes/ORDERS.md.
+    # When Amazon accepted our order number (``order_number``) as its seller order id.
     acknowledged_at: so.Mapped[datetime | None]
     # Buyer PII: encrypted at rest, cleared by redaction.
     buyer_name: so.Mapped[str | None] = so.mapped_column(EncryptedString(500))
@@ -217,6 +217,11 @@ class Order(db.Model):
     def is_fba(self) -> bool:
         """True when Amazon ships it (read-only here: no routing, no shipment sync)."""
         return self.fulfilled_by == FulfilledBy.AMAZON
+
+    @property
+    def order_number(self) -> str:
+        """Shelfsync's order number, sent to Amazon as the seller order id on acknowledgement."""
+        return f"SS-{self.id}"
 
     @property
     def is_redacted(self) -> bool:

@@ -31,6 +31,7 @@ class RunKind(enum.StrEnum):
     IMPORT_LISTINGS = "import_listings"
     GET_ORDERS = "get_orders"
     SYNC_ORDERS = "sync_orders"
+    REDACT_ORDERS = "redact_orders"
 
     @property
     def label(self) -> str:

@@ -51,6 +51,8 @@ JOBS: dict[RunKind, JobSpec] = {
     RunKind.LISTING_ACTION: JobSpec("jobs.listing_actions.run", timeout=3 * 3600),
     RunKind.GET_ORDERS: JobSpec("jobs.get_orders.run", timeout=3 * 3600),
     RunKind.IMPORT_LISTINGS: JobSpec("jobs.import_listings.run", timeout=2 * 3600),
+    RunKind.SYNC_ORDERS: JobSpec("jobs.sync_orders.run", timeout=2 * 3600),
+    RunKind.REDACT_ORDERS: JobSpec("jobs.redact_orders.run", timeout=2 * 3600),
 }
 
 # Failed RQ jobs keep their traceback for operators this long (rq's default is a year).

@@ -2,7 +2,9 @@
 
 The seller schedules Sync Listings, Get Orders and Sync Orders per channel. Import Listings is manual
 only: the form does not offer it, :func:`set_schedule` refuses it, and the dispatcher refuses (and
-switches off) any such row that reaches the database some other way.
+switches off) any such row that reaches the database some other way. Redact PII is not a channel
+schedule either: the hourly housekeeping entry (``jobs.housekeeping``) starts it per account, and a
+channel schedule row of it is refused the same way.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ log = logging.getLogger(__name__)
 SCHEDULABLE_KINDS = (RunKind.SYNC_LISTINGS, RunKind.GET_ORDERS, RunKind.SYNC_ORDERS)
 # Import Listings overwrites or creates listings in bulk: the seller starts it and watches it.
 MANUAL_ONLY_KINDS = (RunKind.IMPORT_LISTINGS,)
+# Started by housekeeping for a whole account (``jobs.housekeeping``), never from a channel's schedule.
+ACCOUNT_KINDS = (RunKind.REDACT_ORDERS,)
 # Amazon's rate limits and the seller's own quotas make more frequent runs pointless.
 MIN_INTERVAL_MINUTES = 15
 # A week: a longer interval is almost certainly a typo (minutes entered as seconds, say).
@@ -72,29 +76,32 @@ def channel_schedules(channel: Channel) -> dict[str, Schedule]:
 
 
 def dispatchable_kinds() -> list[str]:
-    """Kinds the dispatcher may start: those with a registered job, minus the manual-only ones."""
-    return [kind.value for kind in JOBS if kind not in MANUAL_ONLY_KINDS]
+    """Kinds the dispatcher may start: registered jobs, minus the manual-only and account-wide ones."""
+    return [kind.value for kind in JOBS if kind not in MANUAL_ONLY_KINDS + ACCOUNT_KINDS]
 
 
 def refuse_manual_only_schedules() -> int:
-    """Switch off every active schedule of a manual-only kind, with a warning per row; returns how many.
+    """Switch off every active schedule of a manual-only (or account-wide) kind, with a warning per row;
+    returns how many.
 
     The form never writes such a row, so one here came from elsewhere (a script, a database edit).
     Switching it off, rather than skipping it every minute, logs the refusal once and makes the
     channel page show the truth ("Manual only").
     """
-    manual = [kind.value for kind in MANUAL_ONLY_KINDS]
+    refused = [kind.value for kind in MANUAL_ONLY_KINDS + ACCOUNT_KINDS]
+    account_wide = {kind.value for kind in ACCOUNT_KINDS}
     rows = db.session.execute(
         sa.select(Schedule.id, Schedule.channel_id, Schedule.kind).where(
-            Schedule.kind.in_(manual), Schedule.interval_minutes.is_not(None)
+            Schedule.kind.in_(refused), Schedule.interval_minutes.is_not(None)
         )
     ).all()
     for row in rows:
         log.warning(
-            "schedule %s refused: %s on channel %s is manual only and cannot be scheduled; switched it off",
+            "schedule %s refused: %s on channel %s %s and cannot be scheduled; switched it off",
             row.id,
             row.kind,
             row.channel_id,
+            "runs for the whole account from housekeeping" if row.kind in account_wide else "is manual only",
         )
     if rows:
         db.session.execute(
@@ -119,7 +126,9 @@ def log_unavailable_due(now: datetime) -> dict[str, int]:
             .where(
                 Schedule.interval_minutes.is_not(None),
                 Schedule.next_run_at <= now,
-                Schedule.kind.not_in(dispatchable_kinds() + [kind.value for kind in MANUAL_ONLY_KINDS]),
+                Schedule.kind.not_in(
+                    dispatchable_kinds() + [kind.value for kind in MANUAL_ONLY_KINDS + ACCOUNT_KINDS]
+                ),
             )
             .group_by(Schedule.kind)
             .order_by(Schedule.kind)

@@ -135,7 +135,11 @@ def release_content(upload_id: int) -> None:
 
 
 def purge_expired_uploads() -> int:
-    """Drop the files of uploads older than ``RETENTION`` (all accounts); the caller commits."""
+    """Drop the files of uploads older than ``RETENTION`` (all accounts); the caller commits.
+
+    The housekeeping job (``jobs.housekeeping``) runs it, so files expire even when nobody uploads; each
+    upload also runs it in passing (one indexed UPDATE).
+    """
     return db.session.execute(
         sa.update(SourceUpload)
         .where(SourceUpload.created_at < utcnow() - RETENTION, SourceUpload.content_deleted_at.is_(None))

@@ -1,0 +1,285 @@
+"""PII redaction: orders shipped (or cancelled) more than 30 days ago lose the buyer's data, once a day.
+
+Orders are made on Amazon's side (the sandbox) and imported by a real Get Orders run; redaction runs
+on a real RQ worker. "31 days later" is reached either by giving the service a clock 31 days ahead, or
+by an order Amazon shipped 31 days ago (Get Orders takes ``shipped_at`` from Amazon's lastUpdatedTime).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from croniter import croniter
+from markupsafe import escape
+from rq.cron import CronScheduler
+
+from jobs.scheduler import dispatch_due
+from sandbox.clock import iso
+from sandbox.orders import apply_shipment, cancel_order, place_order
+from sandbox.seed import DEMO_SELLER_ID
+from sandbox.testing import SandboxServer
+from tests.conftest import amazon_config
+from tests.listing_sync_support import demo_channel, run_job
+from tests.orders_support import US, imported, with_default_mappings
+from tests.runs_support import fresh, notes, user_by_email, work
+from webapp.extensions import db
+from webapp.models import (
+    Channel,
+    IntegrationRun,
+    Order,
+    RunKind,
+    RunStatus,
+    Schedule,
+    Source,
+    SourceUpload,
+)
+from webapp.models.channel import ORDER_STATUSES
+from webapp.services.order_redaction import SHIPPED, SWEEP_INTERVAL, cutoff, redact_batch
+from webapp.services.runs import start_run
+from webapp.services.schedules import SCHEDULABLE_KINDS, dispatchable_kinds
+from webapp.services.source_uploads import RETENTION as UPLOAD_RETENTION
+from webapp.timeutil import utcnow
+
+DAY = 86400
+# What the issue names: the buyer's name, email and phone, the shipping address lines (and the
+# recipient's name and company on it), plus the searchable digest of the name.
+PII_COLUMNS = (
+    "buyer_name",
+    "buyer_email",
+    "buyer_phone",
+    "buyer_company",
+    "recipient_name",
+    "address_line1",
+    "address_line2",
+    "address_line3",
+    "buyer_name_digest",
+)
+KEPT = ("city", "state_or_region", "postal_code", "country_code")
+
+
+@pytest.fixture
+def sandbox():
+    """A sandbox whose demo seller has listings but no seeded orders: each test makes its own."""
+    with SandboxServer(seed={"orders": 0}) as server:
+        yield server
+
+
+@pytest.fixture
+def app_config(app_config, sandbox):
+    """The adapter pointed at the sandbox."""
+    return {**app_config, **amazon_config(sandbox)}
+
+
+@pytest.fixture
+def channel(app, auth, sandbox) -> Channel:
+    """The demo seller's US channel in the signed-in seller's account, every status over 60 days."""
+    auth.register()
+    channel = with_default_mappings(demo_channel(sandbox, user_by_email().account_id))
+    channel.order_statuses, channel.orders_window_days = list(ORDER_STATUSES), 60
+    db.session.commit()
+    return channel
+
+
+def amazon_order(sandbox: SandboxServer, days_ago: float, action: str = "ship") -> str:
+    """An order placed on Amazon ``days_ago`` days ago and shipped (or cancelled) an hour later."""
+    state = sandbox.sandbox
+    placed = state.clock.now() - days_ago * DAY
+    order_id = place_order(state.store, placed)
+    if action == "cancel":
+        cancel_order(state.store, placed + 3600, order_id)
+        return order_id
+    items = state.store.all("SELECT order_item_id, quantity FROM order_items WHERE order_id = ?", (order_id,))
+    package = {
+        "packageReferenceId": "1",
+        "carrierCode": "UPS",
+        "shippingMethod": "UPS Ground",
+        "trackingNumber": "1Z999AA10123456784",
+        "shipDate": iso(placed + 3600),
+        "orderItems": [{"orderItemId": i["order_item_id"], "quantity": i["quantity"]} for i in items],
+    }
+    with state.store.transaction() as conn:
+        apply_shipment(
+            conn, DEMO_SELLER_ID, order_id, {"marketplaceId": US, "packageDetail": package}, placed + 3600
+        )
+    return order_id
+
+
+def get_orders(app, redis, channel: Channel) -> dict[str, Order]:
+    """Import the channel's orders with a real Get Orders run; the imported orders by Amazon id."""
+    assert run_job(app, redis, channel, RunKind.GET_ORDERS).status == RunStatus.SUCCEEDED
+    return imported(channel)
+
+
+def redact(app, redis, account_id: int) -> IntegrationRun:
+    """One Redact PII run of the account, worked by a real RQ worker; the finished run."""
+    result = start_run(account_id, RunKind.REDACT_ORDERS, trigger="scheduled")
+    work(app, redis)
+    return fresh(result.run.id)
+
+
+def pii(order: Order) -> dict[str, str | None]:
+    return {column: getattr(order, column) for column in PII_COLUMNS}
+
+
+def test_an_order_is_redacted_when_the_clock_is_31_days_past_shipment_and_not_at_29(
+    app, redis, channel, sandbox
+):
+    order_id = amazon_order(sandbox, days_ago=0.1)
+    order = get_orders(app, redis, channel)[order_id]
+    assert order.shipped_at is not None and order.buyer_name and order.address_line1
+    kept = {column: getattr(order, column) for column in KEPT}
+    shipped = order.shipped_at
+
+    assert redact_batch(channel.account_id, SHIPPED, now=shipped + timedelta(days=29)) == 0
+    db.session.commit()
+    assert imported(channel)[order_id].redacted_at is None
+    # Sweeps run every SWEEP_INTERVAL; the last one before day 30 (within that interval of it) already
+    # takes the order, so no order keeps its PII past 30 days.
+    last_sweep = shipped + timedelta(days=30) - SWEEP_INTERVAL + timedelta(minutes=1)
+    assert cutoff(last_sweep) > shipped
+
+    later = shipped + timedelta(days=31)
+    assert redact_batch(channel.account_id, SHIPPED, now=later) == 1
+    db.session.commit()
+
+    order = imported(channel)[order_id]
+    assert order.redacted_at == later
+    assert pii(order) == dict.fromkeys(PII_COLUMNS)
+    assert {column: getattr(order, column) for column in KEPT} == kept and kept["city"]
+
+
+def test_the_redaction_run_redacts_orders_shipped_31_days_ago_and_keeps_those_shipped_29_days_ago(
+    app, client, redis, channel, sandbox, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    old, recent = amazon_order(sandbox, days_ago=31), amazon_order(sandbox, days_ago=29)
+    cancelled, open_order = (
+        amazon_order(sandbox, days_ago=31, action="cancel"),
+        place_order(sandbox.sandbox.store, sandbox.sandbox.clock.now() - 40 * DAY),
+    )
+    # Copies: the ORM objects are refreshed in place when the orders are read again.
+    before = {
+        key: {**pii(o), "postal_code": o.postal_code} for key, o in get_orders(app, redis, channel).items()
+    }
+    secrets = [
+        v for o in before.values() for v in (o["buyer_name"], o["buyer_email"], o["address_line1"]) if v
+    ]
+    assert all(before[key]["buyer_name"] for key in (old, recent, open_order, cancelled))
+    assert before[old]["address_line1"] and before[recent]["address_line1"]
+    started = utcnow()
+
+    run = redact(app, redis, channel.account_id)
+
+    after = imported(channel)
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.counts == {"redacted_shipped": 1, "redacted_cancelled": 1}
+    assert (run.channel_id, run.trigger) == (None, "scheduled")
+    for order_id in (old, cancelled):
+        assert pii(after[order_id]) == dict.fromkeys(PII_COLUMNS)
+        assert started <= after[order_id].redacted_at <= run.finished_at, "the order records when"
+        assert after[order_id].postal_code == before[order_id]["postal_code"]
+    for order_id in (recent, open_order):
+        assert after[order_id].redacted_at is None
+        assert pii(after[order_id]) == {column: before[order_id][column] for column in PII_COLUMNS}
+    messages = [n.message for n in notes(run.id)]
+    cutoff = (run.started_at - timedelta(days=30)).strftime("%Y-%m-%d")
+    assert any(m.startswith("Redacted 1 order shipped before " + cutoff) for m in messages), messages
+    assert any(m.startswith("Redacted 1 order cancelled before " + cutoff) for m in messages), messages
+    logged = caplog.text + " ".join(n.message + n.help + n.reference for n in notes(run.id))
+    assert secrets and not [secret for secret in secrets if secret in logged]
+
+    page = client.get(f"/orders/{after[old].id}").get_data(as_text=True)
+    assert "Redacted" in page and str(escape(after[old].city)) in page
+    for secret in (before[old]["buyer_name"], before[old]["address_line1"]):
+        assert secret not in page and str(escape(secret)) not in page
+    page = client.get(f"/orders/{after[recent].id}").get_data(as_text=True)
+    assert "Redacted" not in page and str(escape(before[recent]["buyer_name"])) in page
+
+    again = redact(app, redis, channel.account_id)
+    assert again.counts == {} and imported(channel)[old].redacted_at == after[old].redacted_at
+    assert any(n.message.startswith("Nothing to redact") for n in notes(again.id))
+
+
+def test_get_orders_never_refills_a_redacted_order(app, redis, channel, sandbox):
+    order_id = amazon_order(sandbox, days_ago=31)
+    read_at = get_orders(app, redis, channel)[order_id].amazon_updated_at
+    redact(app, redis, channel.account_id)
+    # Amazon changes the order (a new lastUpdatedTime with the buyer data): the cursor search reads it.
+    with sandbox.sandbox.store.transaction() as conn:
+        conn.execute(
+            "UPDATE orders SET updated_at = ? WHERE order_id = ?",
+            (sandbox.sandbox.clock.now() - 600, order_id),
+        )
+
+    get_orders(app, redis, channel)
+
+    order = imported(channel)[order_id]
+    assert order.amazon_updated_at > read_at, "the change was read"
+    assert order.redacted_at is not None and pii(order) == dict.fromkeys(PII_COLUMNS)
+
+
+def test_the_hourly_housekeeping_entry_purges_old_uploads_and_starts_one_run_per_account_with_due_orders(
+    app, redis, channel, sandbox
+):
+    cron = CronScheduler(connection=redis)
+    cron.load_config_from_file("jobs.cron_config")
+    [housekeeping] = [job for job in cron.get_jobs() if job.func_name == "jobs.housekeeping.run_housekeeping"]
+    times = croniter(housekeeping.cron, datetime(2026, 1, 1))
+    assert times.get_next(datetime) + timedelta(hours=1) == times.get_next(datetime), "every hour"
+    assert housekeeping.queue_name == app.config["RQ_QUEUE"]
+
+    amazon_order(sandbox, days_ago=31)
+    get_orders(app, redis, channel)
+    idle = demo_channel(sandbox)  # another account, with nothing due
+    source = Source(account_id=channel.account_id, name="Acme Supply")
+    db.session.add(source)
+    db.session.flush()
+    old_upload, new_upload = (
+        SourceUpload(account_id=channel.account_id, source_id=source.id, filename=name, content=b"sku\nA\n")
+        for name in ("old.csv", "new.csv")
+    )
+    old_upload.created_at = utcnow() - UPLOAD_RETENTION - timedelta(hours=1)
+    db.session.add_all([old_upload, new_upload])
+    db.session.commit()
+
+    housekeeping.enqueue(redis)  # what the cron process does every hour
+    work(app, redis)
+
+    db.session.rollback()
+    runs = db.session.scalars(
+        sa.select(IntegrationRun).where(IntegrationRun.kind == RunKind.REDACT_ORDERS)
+    ).all()
+    assert [(r.account_id, r.trigger, r.channel_id, r.status) for r in runs] == [
+        (channel.account_id, "scheduled", None, RunStatus.SUCCEEDED)
+    ]
+    assert idle.account_id != channel.account_id
+    assert all(order.redacted_at for order in imported(channel).values())
+    uploads = {u.filename: u for u in db.session.scalars(sa.select(SourceUpload))}
+    assert uploads["old.csv"].content is None and uploads["old.csv"].content_deleted_at is not None
+    assert uploads["new.csv"].content == b"sku\nA\n"
+
+
+def test_redact_pii_is_never_a_channel_schedule(app, channel, caplog):
+    assert RunKind.REDACT_ORDERS not in SCHEDULABLE_KINDS
+    assert RunKind.REDACT_ORDERS.value not in dispatchable_kinds()
+    db.session.add(
+        Schedule(
+            account_id=channel.account_id,
+            channel_id=channel.id,
+            kind=RunKind.REDACT_ORDERS.value,
+            interval_minutes=60,
+            next_run_at=utcnow() - timedelta(minutes=1),
+        )
+    )
+    db.session.commit()
+
+    with caplog.at_level(logging.WARNING, logger="webapp.services.schedules"):
+        assert dispatch_due() == 0
+
+    db.session.rollback()
+    assert db.session.scalars(sa.select(IntegrationRun)).all() == []
+    assert db.session.scalar(sa.select(Schedule.interval_minutes)) is None, "switched off, not retried"
+    assert "runs for the whole account from housekeeping" in caplog.text

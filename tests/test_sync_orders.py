@@ -1,0 +1,306 @@
+"""Sync Orders against the sandbox: packages reach Amazon under a stable package number and are never sent
+again once accepted; the "UP Ground" near miss is rejected before any call, with a suggestion, and is
+accepted after the edit; an edit made while its package is in flight is not lost; Amazon's own
+refusals, outages and a revoked authorization."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from sandbox.seed import DEMO_SELLER_ID
+from tests.conftest import amazon_config
+from tests.listing_sync_support import demo_channel, run_job
+from tests.orders_support import amazon_change, imported, place_order, with_default_mappings
+from tests.runs_support import fresh, notes, wait_for, work
+from tests.shipments_support import fresh_order, shipments_of
+from webapp.extensions import db
+from webapp.models import (
+    Channel,
+    Connection,
+    ConnectionStatus,
+    Order,
+    OrderStatus,
+    OrderSyncState,
+    RunKind,
+    RunStatus,
+    Shipment,
+    ShipmentSyncState,
+)
+from webapp.services.runs import start_run
+from webapp.services.shipments import (
+    NewShipment,
+    ShipmentDetails,
+    add_shipment,
+    update_shipment,
+)
+from webapp.timeutil import utcnow
+
+
+@pytest.fixture
+def app_config(app_config, sandbox):
+    """The adapter pointed at the sandbox."""
+    return {**app_config, **amazon_config(sandbox)}
+
+
+@pytest.fixture
+def channel(app, redis, sandbox) -> Channel:
+    """The demo seller's US channel with its orders (the seed's and two new ones) imported by a real
+    Get Orders run."""
+    channel = with_default_mappings(demo_channel(sandbox))
+    place_order(sandbox)
+    place_order(sandbox)
+    assert run_job(app, redis, channel, RunKind.GET_ORDERS).status == RunStatus.SUCCEEDED
+    return channel
+
+
+def open_orders(channel: Channel, count: int = 1, min_items: int = 1) -> list[Order]:
+    """Imported unshipped merchant orders (the sandbox seeds several)."""
+    orders = [
+        order
+        for order in imported(channel).values()
+        if order.status == OrderStatus.UNSHIPPED and not order.is_fba and len(order.items) >= min_items
+    ]
+    assert len(orders) >= count
+    return sorted(orders, key=lambda order: order.amazon_order_id)[:count]
+
+
+def ship(
+    order: Order,
+    carrier: str = "USPS",
+    method: str = "Priority Mail",
+    tracking: str = "9400100000000000000001",
+    quantities: dict[int, int] | None = None,
+):
+    """Add a package holding ``quantities`` (default: everything) and commit."""
+    quantities = quantities or {item.id: item.quantity_ordered for item in order.items}
+    shipment = add_shipment(
+        order, NewShipment(ShipmentDetails(carrier, "", method, tracking, utcnow().date()), quantities)
+    )
+    db.session.commit()
+    return shipment
+
+
+def amazon_packages(sandbox, order: Order) -> list[dict]:
+    """The order's packages as Amazon (the sandbox) holds them."""
+    rows = sandbox.sandbox.store.all(
+        "SELECT * FROM order_packages WHERE order_id = ? ORDER BY CAST(package_reference_id AS INTEGER)",
+        (order.amazon_order_id,),
+    )
+    return [dict(row) for row in rows]
+
+
+def amazon_status(sandbox, order: Order) -> str:
+    return sandbox.sandbox.store.one(
+        "SELECT status FROM orders WHERE order_id = ?", (order.amazon_order_id,)
+    )["status"]
+
+
+def confirm_calls(sandbox) -> list[dict]:
+    return sandbox.admin("get", "/calls", params={"operation": "confirmShipment"})["calls"]
+
+
+def sync(app, redis, channel: Channel):
+    return run_job(app, redis, channel, RunKind.SYNC_ORDERS)
+
+
+def test_an_accepted_package_is_on_amazon_and_the_next_run_does_not_send_it_again(
+    app, redis, channel, sandbox
+):
+    [order] = open_orders(channel)
+    shipment = ship(order)
+
+    first = sync(app, redis, channel)
+    second = sync(app, redis, channel)
+
+    assert first.status == RunStatus.SUCCEEDED, [n.message for n in notes(first.id)]
+    assert first.counts == {"sent": 1, "accepted": 1}
+    [saved] = shipments_of(order)
+    assert saved.sync_state == ShipmentSyncState.ACCEPTED and saved.synced_at and saved.attempts == 1
+    assert fresh_order(order.id).sync_state == OrderSyncState.SYNCED
+    [package] = amazon_packages(sandbox, order)
+    assert (package["package_reference_id"], package["carrier_code"], package["shipping_method"]) == (
+        str(shipment.package_reference_id),
+        "USPS",
+        "Priority Mail",
+    )
+    assert package["tracking_number"] == "9400100000000000000001"
+    assert amazon_status(sandbox, order) == "SHIPPED"
+    assert second.status == RunStatus.SUCCEEDED and not second.counts.get("sent")
+    assert len(confirm_calls(sandbox)) == 1
+
+
+def test_partial_packages_keep_their_numbers_and_an_edit_replaces_the_package_on_amazon(
+    app, redis, channel, sandbox
+):
+    [order] = open_orders(channel, min_items=2)
+    first_item, *rest = order.items
+    one = ship(order, tracking="T-1", quantities={first_item.id: first_item.quantity_ordered})
+    two = ship(order, tracking="T-2", quantities={item.id: item.quantity_ordered for item in rest})
+    sync(app, redis, channel)
+
+    update_shipment(one, ShipmentDetails("USPS", "", "Priority Mail", "T-1-CORRECTED", utcnow().date()))
+    db.session.commit()
+    run = sync(app, redis, channel)
+
+    assert (one.package_reference_id, two.package_reference_id) == (1, 2)
+    assert run.counts == {"sent": 1, "accepted": 1}
+    packages = amazon_packages(sandbox, order)
+    assert [(p["package_reference_id"], p["tracking_number"]) for p in packages] == [
+        ("1", "T-1-CORRECTED"),
+        ("2", "T-2"),
+    ]
+    assert [c["status"] for c in confirm_calls(sandbox)] == [204, 204, 204]
+    assert amazon_status(sandbox, order) == "SHIPPED"
+
+
+def test_up_ground_is_rejected_with_a_suggestion_then_edited_and_accepted_on_the_next_run(
+    app, redis, channel, sandbox
+):
+    [order] = open_orders(channel)
+    shipment = ship(order, carrier="UPS", method="UP Ground", tracking="1Z999AA10123456784")
+
+    rejected = sync(app, redis, channel)
+
+    assert rejected.status == RunStatus.PARTIAL and rejected.counts == {"rejected": 1}
+    [saved] = shipments_of(order)
+    assert saved.sync_state == ShipmentSyncState.REJECTED
+    assert saved.last_error == "“UP Ground” is not a shipping method of UPS."
+    assert saved.last_error_help.startswith("Did you mean “UPS Ground”?")
+    assert fresh_order(order.id).sync_state == OrderSyncState.REJECTED
+    [error] = notes(rejected.id, "error")
+    assert error.reference == order.amazon_order_id and order.amazon_order_id in error.message
+    assert error.code == "shipment_rejected" and "UPS Ground" in error.help
+    assert confirm_calls(sandbox) == [], "a local failure never reaches Amazon"
+
+    repeated = sync(app, redis, channel)
+    assert repeated.counts == {"unchanged": 1} and notes(repeated.id, "error") == []
+
+    assert update_shipment(
+        saved, ShipmentDetails("UPS", "", "UPS Ground", saved.tracking_number, utcnow().date())
+    )
+    db.session.commit()
+    assert fresh_order(order.id).sync_state == OrderSyncState.PENDING
+    accepted = sync(app, redis, channel)
+
+    assert accepted.status == RunStatus.SUCCEEDED and accepted.counts == {"sent": 1, "accepted": 1}
+    [done] = shipments_of(order)
+    assert (
+        done.sync_state == ShipmentSyncState.ACCEPTED and done.last_error == "" and done.last_error_help == ""
+    )
+    assert done.package_reference_id == shipment.package_reference_id
+    [package] = amazon_packages(sandbox, order)
+    assert (package["carrier_code"], package["shipping_method"]) == ("UPS", "UPS Ground")
+    assert fresh_order(order.id).sync_state == OrderSyncState.SYNCED
+
+
+def test_amazons_own_refusal_is_stored_with_its_message_our_help_and_the_attempt(
+    app, redis, channel, sandbox
+):
+    [order] = open_orders(channel)
+    ship(order)
+    amazon_change(sandbox, order.amazon_order_id, "cancel")  # Get Orders has not seen it yet
+
+    run = sync(app, redis, channel)
+
+    assert run.status == RunStatus.PARTIAL and run.counts == {"sent": 1, "rejected": 1}
+    [saved] = shipments_of(order)
+    assert saved.sync_state == ShipmentSyncState.REJECTED and saved.attempts == 1
+    assert saved.last_error == f"Order {order.amazon_order_id} is CANCELLED and cannot be shipped."
+    assert "Edit the shipment" in saved.last_error_help
+    [error] = notes(run.id, "error")
+    assert error.message.startswith(f"Amazon rejected package 1 of order {order.amazon_order_id}")
+    assert amazon_packages(sandbox, order) == []
+
+
+def test_an_order_cancelled_in_shelfsync_is_rejected_without_calling_amazon(app, redis, channel, sandbox):
+    [order] = open_orders(channel)
+    ship(order)
+    order = fresh_order(order.id)
+    order.status = OrderStatus.CANCELLED
+    db.session.commit()
+
+    run = sync(app, redis, channel)
+
+    assert run.counts == {"rejected": 1} and confirm_calls(sandbox) == []
+    assert shipments_of(order)[0].last_error == f"Order {order.amazon_order_id} is cancelled."
+
+
+def test_when_amazon_keeps_failing_shipments_stay_pending_for_the_next_run(app, redis, channel, sandbox):
+    orders = open_orders(channel, count=2)
+    for index, order in enumerate(orders):
+        ship(order, tracking=f"T-{index}")
+    sandbox.admin("put", "/faults/confirmShipment", json={"p503": 1.0})
+
+    down = sync(app, redis, channel)
+
+    assert down.status == RunStatus.SUCCEEDED and down.counts == {"sent": 1, "unchanged": 2}
+    [warning] = notes(down.id, "warning")
+    assert warning.code == "amazon_unavailable" and "2 shipments stay pending" in warning.message
+    assert all(shipments_of(order)[0].sync_state == ShipmentSyncState.PENDING for order in orders)
+    assert all(fresh_order(order.id).sync_state == OrderSyncState.PENDING for order in orders)
+
+    sandbox.admin("delete", "/faults/confirmShipment")
+    back = sync(app, redis, channel)
+
+    assert back.counts == {"sent": 2, "accepted": 2}
+
+
+def test_a_revoked_authorization_marks_the_connection_and_leaves_shipments_pending(
+    app, redis, channel, sandbox
+):
+    [order] = open_orders(channel)
+    ship(order)
+    sandbox.admin("post", f"/sellers/{DEMO_SELLER_ID}/revoke")
+
+    run = sync(app, redis, channel)
+
+    assert run.status == RunStatus.FAILED
+    [error] = notes(run.id, "error")
+    assert error.code == "authorization_revoked"
+    connection = db.session.scalar(sa.select(Connection).where(Connection.id == channel.connection_id))
+    assert connection.status == ConnectionStatus.NEEDS_REAUTHORIZATION
+    assert shipments_of(order)[0].sync_state == ShipmentSyncState.PENDING
+
+
+def test_an_edit_made_while_the_package_is_in_flight_stays_pending_and_goes_next_run(
+    app, redis, channel, sandbox
+):
+    [order] = open_orders(channel)
+    shipment_id = ship(order, tracking="OLD-TRACKING").id
+    # Amazon takes 5 s to answer: the edit lands 1.5 s after the run started, while the call is open.
+    sandbox.admin("put", "/faults/confirmShipment", json={"latency_ms": 5000})
+    started = start_run(channel.account_id, RunKind.SYNC_ORDERS, channel_id=channel.id).run.id
+    errors: list[BaseException] = []
+
+    def edit_meanwhile() -> None:
+        with app.app_context():
+            try:
+                wait_for(lambda: fresh(started).status == RunStatus.RUNNING, timeout=20)
+                time.sleep(1.5)
+                shipment = db.session.get(Shipment, shipment_id)
+                details = ShipmentDetails("USPS", "", "Priority Mail", "NEW-TRACKING", utcnow().date())
+                update_shipment(shipment, details)
+                db.session.commit()
+            except BaseException as exc:  # surfaced below, not swallowed
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    editor = threading.Thread(target=edit_meanwhile)
+    editor.start()
+    work(app, redis)  # the real worker, in this thread (RQ installs signal handlers)
+    editor.join(30)
+
+    assert not errors, errors
+    in_flight = fresh(started)
+    assert in_flight.status == RunStatus.SUCCEEDED and in_flight.counts == {"sent": 1, "unchanged": 1}
+    [saved] = shipments_of(order)
+    assert (saved.sync_state, saved.tracking_number) == (ShipmentSyncState.PENDING, "NEW-TRACKING")
+    assert [p["tracking_number"] for p in amazon_packages(sandbox, order)] == ["OLD-TRACKING"]
+    sandbox.admin("delete", "/faults/confirmShipment")
+    assert sync(app, redis, channel).counts == {"sent": 1, "accepted": 1}
+    assert [p["tracking_number"] for p in amazon_packages(sandbox, order)] == ["NEW-TRACKING"]
