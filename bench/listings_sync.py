@@ -191,6 +191,7 @@ def populate(channel: Channel, offers: list[tuple[str, str]]) -> None:
                     "listing_id": listing_ids[sku],
                     "source_item_id": item_ids[sku],
                     "sku": sku,
+                    "title": item["title"],
                     "status": "linked",
                     "fulfillment_channel": fulfillment,
                     "pushed_price": offer.price,

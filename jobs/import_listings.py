@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import enum
 import os
+import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -47,8 +48,8 @@ from jobs.connections import report_authorization_revoked
 from jobs.runner import RunContext, integration_job
 from webapp.amazon import AmazonError, AuthorizationRevoked
 from webapp.extensions import db
-from webapp.models import Channel, ImportMode, Listing, ListingVariant, VariantStatus
-from webapp.services.listing_history import record_change, record_statuses_where, set_status
+from webapp.models import Channel, ImportMode, Listing, ListingVariant, VariantHistory, VariantStatus
+from webapp.services.listing_history import record_change, set_status
 from webapp.services.listings_report import ReportRow, parse_quantity, read_rows
 from webapp.timeutil import utcnow
 
@@ -81,7 +82,17 @@ LINKABLE = {VariantStatus.UNLINKED, VariantStatus.BROKEN_LINK, VariantStatus.DEL
 FOLLOWS_AMAZON = LINKABLE | {VariantStatus.LINKED, VariantStatus.HIDDEN}
 LISTINGS = Listing.__table__
 VARIANTS = ListingVariant.__table__
+HISTORY = VariantHistory.__table__
 REPLACEMENT_CHARACTER = "\ufffd"
+PARENT_INSERT_COLUMNS = (
+    "account_id",
+    "channel_id",
+    "sku",
+    "title",
+    "description",
+    "images",
+    "external_listing_id",
+)
 VARIANT_INSERT_COLUMNS = (
     "account_id",
     "channel_id",
@@ -102,6 +113,34 @@ VARIANT_INSERT_COLUMNS = (
     "pushed_quantity",
     "pushed_at",
     "issues",
+)
+HISTORY_INSERT_COLUMNS = ("account_id", "variant_id", "field", "old_value", "new_value", "note", "run_id")
+# Written by the bulk inserts with the batch's timestamp (where the table has them).
+TIMESTAMPS = ("created_at", "updated_at")
+# Rows per INSERT statement on SQLite (fewer when the driver's variable limit is lower).
+SQLITE_ROWS_PER_STATEMENT = 1000
+# PostgreSQL: ``n`` ids from a table's sequence, in one array (a row per id costs a fetch each).
+NEW_IDS = "SELECT array(SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n))"
+IMPORTED_NOTE = "Imported from Amazon"
+PAUSED_NOTE = "New listings from Import start Paused (channel setting)"
+# What deciding whether a known SKU changes needs, identity and status first (not ``issues`` and the
+# like: decoding every variant's JSON would cost more than the comparison).
+COMPARED_COLUMNS = tuple(
+    VARIANTS.c[name]
+    for name in (
+        "id",
+        "sku",
+        "status",
+        "asin",
+        "external_listing_id",
+        "fulfillment_channel",
+        "pushed_price",
+        "pushed_quantity",
+        "title",
+        "images",
+        "price",
+        "quantity",
+    )
 )
 PARENT_COLUMNS = (
     LISTINGS.c.sku.label("parent_sku"),
@@ -201,29 +240,17 @@ def _checked_lines(lines: Iterable[str], header_seen: list[bool]) -> Iterator[st
         yield line
 
 
-def _max_id(table: sa.Table) -> int:
-    return db.session.scalar(sa.select(sa.func.max(table.c.id))) or 0
-
-
-def _inserted(table: sa.Table, channel_id: int, last_id: int, now: datetime) -> tuple:
-    """Conditions matching the rows of ``table`` this batch inserted: ids after ``last_id`` (the ids of a
-    new batch are always higher) with the batch's own timestamp (so a concurrent Build's rows, committed
-    meanwhile, are not taken for ours).
-
-    ``channel_id + 0`` keeps the planner on the primary key range: on the (channel, SKU) index it would
-    read every listing of the channel at each batch, quadratic over a large import.
-    """
-    return ((table.c.channel_id + 0) == channel_id, table.c.id > last_id, table.c.created_at == now)
-
-
 class _BulkWriter:
-    """INSERTs of many rows at driver level: SQLite's executemany, PostgreSQL's COPY.
+    """INSERTs of many rows at driver level: multi-row VALUES on SQLite, COPY on PostgreSQL.
 
     SQLAlchemy's executemany builds and type-processes a parameter dict per row, which costs more than
-    SQLite spends inserting it (about 30 µs against 6 per row); on PostgreSQL even a pipelined
-    executemany is a statement per row, where COPY streams them. The values are adapted here instead:
-    timestamps in SQLAlchemy's SQLite text format, JSON pre-serialized, Decimal as text for SQLite (the
-    NUMERIC column stores it as a number); COPY takes Decimal, datetime and JSON text as they are.
+    the database spends inserting it. On SQLite a statement per row is slow for another reason: the
+    search index's trigger (``webapp.models.listing_search``) makes FTS5 write out its pending terms at
+    every statement, so 100,000 single-row INSERTs cost four times as much as the same rows in
+    statements of a thousand. On PostgreSQL even a pipelined executemany is a statement per row, where
+    COPY streams them. The values are adapted here instead: timestamps in SQLAlchemy's SQLite text
+    format, JSON pre-serialized, Decimal as text for SQLite (the NUMERIC column stores it as a number);
+    COPY takes Decimal, datetime and JSON text as they are.
     """
 
     def __init__(self, now: datetime) -> None:
@@ -243,31 +270,62 @@ class _BulkWriter:
 
     def insert(self, table: sa.Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
         """Insert ``rows`` (values in ``columns`` order, adapted with :meth:`number` and :meth:`texts`);
-        the table's other columns take their constant defaults, ``created_at``/``updated_at`` the batch's
-        timestamp."""
+        the table's other columns take their constant defaults, its timestamps the batch's."""
+        self._insert(table, columns, rows, returning=False)
+
+    def insert_keyed(self, table: sa.Table, columns: tuple[str, ...], rows: list[tuple]) -> dict[str, int]:
+        """:meth:`insert` for a table with an ``id`` and a ``sku`` (in ``columns``): SKU → new id.
+
+        PostgreSQL: the ids are drawn from the table's sequence first, then written by COPY (which
+        cannot return them). SQLite: the INSERTs return them.
+        """
+        if self.sqlite:
+            return dict(self._insert(table, columns, rows, returning=True))
+        ids = self.connection.scalar(sa.text(NEW_IDS), {"table": table.name, "n": len(rows)})
+        numbered = [(new_id, *row) for new_id, row in zip(ids, rows, strict=True)]
+        self._insert(table, ("id", *columns), numbered, returning=False)
+        sku = columns.index("sku") + 1
+        return {row[sku]: row[0] for row in numbered}
+
+    def _insert(
+        self, table: sa.Table, columns: tuple[str, ...], rows: list[tuple], returning: bool
+    ) -> list[sa.Row]:
         defaults = {
             column.name: column.default.arg
             for column in table.columns
             if column.name not in columns
             and column.default is not None
             and column.default.is_scalar
-            and column.name not in ("created_at", "updated_at")
+            and column.name not in TIMESTAMPS
         }
-        names = ", ".join([*columns, *defaults, "created_at", "updated_at"])
+        stamps = [name for name in TIMESTAMPS if name in table.columns]
+        names = ", ".join([*columns, *defaults, *stamps])
         # The model's enum defaults (VariantStatus.UNLINKED…) go to the driver as their plain values.
         fixed = tuple(value.value if isinstance(value, enum.Enum) else value for value in defaults.values())
-        fixed += (self.now, self.now)
-        if self.sqlite:
-            marks = ", ".join("?" * (len(columns) + len(fixed)))
-            self.connection.exec_driver_sql(
-                f"INSERT INTO {table.name} ({names}) VALUES ({marks})", [row + fixed for row in rows]
+        fixed += (self.now,) * len(stamps)
+        if not self.sqlite:
+            # COPY on the session's own connection: same transaction as every other write of the batch.
+            cursor = self.connection.connection.dbapi_connection.cursor()
+            with cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row + fixed)
+            return []
+        width = len(columns) + len(fixed)
+        limit = self.connection.connection.dbapi_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        per_statement = max(1, min(SQLITE_ROWS_PER_STATEMENT, limit // width))
+        row_marks = "(" + ", ".join("?" * width) + ")"
+        tail = " RETURNING sku, id" if returning else ""
+        written: list[sa.Row] = []
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            values = [value for row in chunk for value in row + fixed]
+            marks = ", ".join([row_marks] * len(chunk))
+            result = self.connection.exec_driver_sql(
+                f"INSERT INTO {table.name} ({names}) VALUES {marks}{tail}", tuple(values)
             )
-            return
-        # COPY on the session's own connection: same transaction as every other write of the batch.
-        cursor = self.connection.connection.dbapi_connection.cursor()
-        with cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row + fixed)
+            if returning:
+                written.extend(result.all())
+        return written
 
 
 class Importer:
@@ -370,14 +428,14 @@ class Importer:
         known = [row.sku for row in batch if row.sku in self.known_skus]
         existing = {}
         if known:
-            existing = {
-                current.sku: current
-                for current in db.session.execute(
-                    sa.select(*VARIANTS.c, *PARENT_COLUMNS)
-                    .join(LISTINGS, LISTINGS.c.id == VARIANTS.c.listing_id)
-                    .where(VARIANTS.c.channel_id == self.channel.id, VARIANTS.c.sku.in_(known))
+            # Create Only compares statuses alone; Create & Overwrite compares values, the parent's too.
+            query = sa.select(*COMPARED_COLUMNS[:3])
+            if self.overwrite:
+                query = sa.select(*COMPARED_COLUMNS, *PARENT_COLUMNS).join(
+                    LISTINGS, LISTINGS.c.id == VARIANTS.c.listing_id
                 )
-            }
+            query = query.where(VARIANTS.c.channel_id == self.channel.id, VARIANTS.c.sku.in_(known))
+            existing = {current.sku: current for current in db.session.execute(query)}
         self._create([row for row in batch if row.sku not in existing])
         self._update([(current, row) for row in batch if (current := existing.get(row.sku)) is not None])
         self.ctx.progress(self.ctx.counts["rows"])
@@ -388,84 +446,64 @@ class Importer:
         if not rows:
             return
         ctx, channel_id = self.ctx, self.channel.id
-        now = utcnow()
-        writer = _BulkWriter(now)
+        writer = _BulkWriter(utcnow())
         missing = [row for row in rows if row.sku not in self.parent_ids]
         if missing:
-            last_id = _max_id(LISTINGS)
-            writer.insert(
-                LISTINGS,
-                ("account_id", "channel_id", "sku", "title", "description", "images", "external_listing_id"),
-                [
-                    (
-                        ctx.account_id,
-                        channel_id,
-                        row.sku,
-                        row.title,
-                        row.description,
-                        writer.texts(_images(row)),
-                        row.listing_id,
-                    )
-                    for row in missing
-                ],
-            )
-            self.parent_ids.update(
-                db.session.execute(
-                    sa.select(LISTINGS.c.sku, LISTINGS.c.id).where(
-                        *_inserted(LISTINGS, channel_id, last_id, now)
-                    )
-                ).all()
-            )
-            ctx.counts["parents_created"] += len(missing)
-        last_id = _max_id(VARIANTS)
-        writer.insert(
-            VARIANTS,
-            VARIANT_INSERT_COLUMNS,
-            [
+            parents = [
                 (
                     ctx.account_id,
                     channel_id,
-                    self.parent_ids[row.sku],
                     row.sku,
-                    row.asin,
-                    row.product_id[:20],
-                    row.product_id_type,
                     row.title,
+                    row.description,
                     writer.texts(_images(row)),
-                    writer.number(row.price),
-                    row.quantity,
-                    row.fulfillment_channel,
-                    row.condition_type or "new_new",
-                    self._amazon_status(row),
                     row.listing_id,
-                    writer.number(row.price),
-                    row.quantity,
-                    writer.now,
-                    "[]",
                 )
-                for row in rows
-            ],
-        )
-        ctx.counts["variants_created"] += len(rows)
-        created = _inserted(VARIANTS, channel_id, last_id, now)
-        record_statuses_where(
-            ctx.account_id,
-            sa.and_(*created),
-            old="",
-            new=VARIANTS.c.status,
-            run_id=ctx.run_id,
-            note="Imported from Amazon",
-        )
-        if self.paused:
-            record_statuses_where(
+                for row in missing
+            ]
+            self.parent_ids.update(writer.insert_keyed(LISTINGS, PARENT_INSERT_COLUMNS, parents))
+            ctx.counts["parents_created"] += len(missing)
+        amazon = [self._amazon_status(row) for row in rows]
+        paused = VariantStatus.PAUSED.value
+        variants = [
+            (
                 ctx.account_id,
-                sa.and_(*created),
-                old=VARIANTS.c.status,
-                new=VariantStatus.PAUSED.value,
-                run_id=ctx.run_id,
-                note="New listings from Import start Paused (channel setting)",
+                channel_id,
+                self.parent_ids[row.sku],
+                row.sku,
+                row.asin,
+                row.product_id[:20],
+                row.product_id_type,
+                row.title,
+                writer.texts(_images(row)),
+                writer.number(row.price),
+                row.quantity,
+                row.fulfillment_channel,
+                row.condition_type or "new_new",
+                paused if self.paused else status,
+                row.listing_id,
+                writer.number(row.price),
+                row.quantity,
+                writer.now,
+                "[]",
             )
-            db.session.execute(sa.update(VARIANTS).where(*created).values(status=VariantStatus.PAUSED.value))
+            for row, status in zip(rows, amazon, strict=True)
+        ]
+        created = writer.insert_keyed(VARIANTS, VARIANT_INSERT_COLUMNS, variants)
+        ctx.counts["variants_created"] += len(rows)
+        # Their history, in the same transaction: Amazon's status, then the channel's Paused in rows of
+        # higher ids, so that the history reads Linked → Paused and Unpause returns to Linked.
+        ids = [created[row.sku] for row in rows]
+        history = [
+            (ctx.account_id, variant_id, "status", "", status, IMPORTED_NOTE, ctx.run_id)
+            for variant_id, status in zip(ids, amazon, strict=True)
+        ]
+        if self.paused:
+            history += [
+                (ctx.account_id, variant_id, "status", status, paused, PAUSED_NOTE, ctx.run_id)
+                for variant_id, status in zip(ids, amazon, strict=True)
+            ]
+        writer.insert(HISTORY, HISTORY_INSERT_COLUMNS, history)
 
     @staticmethod
     def _amazon_status(row: ReportRow) -> str:

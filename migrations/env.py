@@ -99,6 +99,10 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
     conf_args.setdefault("render_item", render_item)
+    # The listings search index is SQL of its own (migration 0005), not declared by the models.
+    from webapp.models.listing_search import include_name
+
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 

@@ -169,6 +169,37 @@ def test_quantity_without_a_source_item_is_not_computed() -> None:
     assert offer.quantity is None
 
 
+@pytest.mark.parametrize(
+    ("template", "values"),
+    [
+        (price_template(rounding=".99", min_price="15.00", max_price="40.00"), {"cost": Decimal("9.10")}),
+        (price_template(max_price="14.00"), {"map_price": Decimal("16.00")}),
+        (price_template(markup="0.01"), {"cost": Decimal("0.10")}),
+        (price_template(), {"cost": None}),
+        (quantity_template(buffer="2", percent="50", maximum="6", zero_below="3"), {"quantity": 30}),
+        (quantity_template(buffer="3"), {"quantity": 2}),
+    ],
+)
+def test_an_offer_without_its_explanation_has_the_same_values(template, values: dict) -> None:
+    explained = template.offer(fields(**values), "DEFAULT")
+    bare = template.offer(fields(**values), "DEFAULT", explain=False)
+    assert (bare.price, bare.quantity, bare.fulfillment_channel) == (
+        explained.price,
+        explained.quantity,
+        explained.fulfillment_channel,
+    )
+    assert explained.price_rule
+
+
+def test_offer_fields_are_the_offer_part_of_row_fields() -> None:
+    item = {"cost": "10.5", "msrp": Decimal("20.00"), "map_price": None, "quantity": "7"}
+    variant = {"price": Decimal("12.99"), "quantity": 3}
+    read_by_rules = (*me.MONEY_FIELDS, *me.QUANTITY_FIELDS)
+    expected = {k: v for k, v in row_fields(variant, item).items() if k in read_by_rules}
+    assert me.offer_fields("10.5", Decimal("20.00"), None, "7", Decimal("12.99"), 3) == expected
+    assert expected["cost"] == Decimal("10.5") and expected["source_quantity"] == 7
+
+
 # --- fulfilment -----------------------------------------------------------------------------------
 
 

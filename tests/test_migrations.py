@@ -11,6 +11,7 @@ from flask_migrate import downgrade, upgrade
 from tests.conftest import TEST_DATABASE_URL
 from webapp import create_app
 from webapp.extensions import db
+from webapp.models.listing_search import TRIGGERS, TRIGRAM_INDEX, include_name
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def empty_app(app_config, redis):
 def test_migrations_match_the_models(empty_app):
     upgrade()
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 
@@ -45,3 +46,18 @@ def test_migrations_downgrade_to_empty(empty_app):
     downgrade(revision="base")
     tables = set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
     assert tables == set()
+
+
+def test_migrations_build_the_search_index(empty_app):
+    upgrade()
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            names = set(conn.scalars(sa.text("SELECT name FROM sqlite_master")))
+            assert {"listing_search", *TRIGGERS} <= names
+        else:
+            indexes = {i["name"] for i in sa.inspect(conn).get_indexes("listing_variants")}
+            assert TRIGRAM_INDEX in indexes
+    downgrade(revision="base")
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            assert not set(conn.scalars(sa.text("SELECT name FROM sqlite_master"))) & {"listing_search"}

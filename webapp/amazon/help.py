@@ -103,8 +103,9 @@ HELP_TABLE: tuple[HelpEntry, ...] = (
     HelpEntry(
         ("UnknownCarrier", "UnknownShippingMethod"),
         r"carrier|shipping ?method",
-        "Amazon does not recognise this carrier or shipping method. Map it to one of Amazon's carrier codes "
-        "in the channel's shipping mappings (use Other plus the carrier's name if it is not in the list).",
+        "Amazon does not recognise this carrier or shipping method. Edit the shipment on the order page: "
+        "choose one of Amazon's carrier codes (or Other plus the carrier's name) and the carrier's own "
+        "service name as the method; Sync Orders sends it again on its next run.",
     ),
     # 8541: data conflicts with the catalog (linnworks "Amazon errors when listing"; scribd guide above).
     HelpEntry(

@@ -13,6 +13,9 @@ from webapp.models.listing import (
     VariantHistory,
     VariantStatus,
 )
+
+# Registers the search index's DDL on listing_variants (created with it by create_all).
+from webapp.models.listing_search import SEARCH_OBJECTS
 from webapp.models.mapping import MappingMode, MappingRule, MappingTemplate, TemplatePurpose
 from webapp.models.order import (
     AttentionCode,
@@ -48,6 +51,7 @@ __all__ = [
     "FeedSubmission",
     "FulfillmentChannel",
     "Listing",
+    "SEARCH_OBJECTS",
     "ListingVariant",
     "MappingMode",
     "MappingRule",

@@ -1,5 +1,8 @@
 """Which listing variants a table view or a bulk action means: filters, sorting and selections.
 
+The search (SKU and title substrings, exact ASIN) runs on each database's trigram index, see
+``webapp.models.listing_search``.
+
 A bulk action is stored on its run as a *selection*: either explicit ids (rows ticked on a page) or
 the filters of the table ("all matching the filter"), resolved again by the job, so that selecting
 100,000 variants costs one small JSON document instead of a list of ids.
@@ -10,8 +13,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 import sqlalchemy as sa
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
+from webapp.extensions import db
 from webapp.models import ListingVariant, SourceItem, VariantStatus
+from webapp.models.listing_search import MIN_INDEXED_TERM, SEARCH_TABLE, search_index_ready
+
+# The FTS5 table of SQLite databases (its rowid is the variant's id).
+SEARCH = sa.table(SEARCH_TABLE, sa.column("rowid"))
 
 # Sort keys the table accepts, each an indexed or cheap column.
 SORT_COLUMNS = {
@@ -49,19 +59,18 @@ class VariantFilters:
 
 def filtered_variants(account_id: int, channel_id: int, filters: VariantFilters) -> sa.Select:
     """``SELECT ListingVariant`` of one channel of the account, with the table's filters (no ordering)."""
-    query = sa.select(ListingVariant).where(
-        ListingVariant.account_id == account_id, ListingVariant.channel_id == channel_id
-    )
-    if filters.q:
-        term = filters.q.strip()
-        like = f"%{term.lower()}%"
-        query = query.where(
-            sa.or_(
-                sa.func.lower(ListingVariant.sku).like(like),
-                sa.func.lower(ListingVariant.title).like(like),
-                ListingVariant.asin == term.upper(),
-            )
-        )
+    term = filters.q.strip()
+    indexed = bool(term) and _fts_ready(term)
+    account, channel = ListingVariant.account_id, ListingVariant.channel_id
+    if indexed:
+        # The index's matches drive the query: SQLite keeps no statistics unless ANALYZEd, and would
+        # rather walk the channel's 100,000 index entries testing each one against the matches.
+        account, channel = unindexed(account), unindexed(channel)
+    query = sa.select(ListingVariant).where(account == account_id, channel == channel_id)
+    if indexed:
+        query = query.where(_fts_condition(channel_id, term))
+    elif term:
+        query = query.where(_like_condition(term))
     if filters.status in {s.value for s in VariantStatus}:
         query = query.where(ListingVariant.status == filters.status)
     if filters.fulfillment == "fbm":
@@ -81,11 +90,49 @@ def filtered_variants(account_id: int, channel_id: int, filters: VariantFilters)
     return query
 
 
+def _fts_ready(term: str) -> bool:
+    """True when the search can use SQLite's FTS5 trigram table (see ``webapp.models.listing_search``)."""
+    connection = db.session.connection()
+    return (
+        connection.dialect.name == "sqlite"
+        and len(term) >= MIN_INDEXED_TERM
+        and search_index_ready(connection)
+    )
+
+
+def unindexed(column: sa.ColumnElement) -> sa.ColumnElement:
+    """``+column``: the same value, but SQLite will not use an index for a condition on it (SQLite
+    keeps no statistics unless ANALYZEd, so it takes any equality on an index to be selective)."""
+    return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
+
+
+def _fts_condition(channel_id: int, term: str) -> sa.ColumnElement[bool]:
+    """SKU or title contains ``term`` (any case), or the ASIN is ``term``, through the FTS5 table."""
+    # A quoted FTS5 string is a phrase of the term's trigrams, i.e. a substring (quotes doubled).
+    phrase = '"' + term.replace('"', '""') + '"'
+    matches = sa.select(SEARCH.c.rowid).where(sa.literal_column(SEARCH_TABLE).op("MATCH")(phrase))
+    by_asin = sa.select(ListingVariant.id).where(
+        ListingVariant.channel_id == channel_id, ListingVariant.asin == term.upper()
+    )
+    return ListingVariant.id.in_(sa.union_all(matches, by_asin))
+
+
+def _like_condition(term: str) -> sa.ColumnElement[bool]:
+    """SKU or title contains ``term`` (any case), or the ASIN is ``term``: on PostgreSQL, ``ILIKE``
+    uses the pg_trgm GIN index; on SQLite this is the scan for terms too short for the trigrams."""
+    pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return sa.or_(
+        ListingVariant.sku.ilike(pattern, escape="\\"),
+        ListingVariant.title.ilike(pattern, escape="\\"),
+        ListingVariant.asin == term.upper(),
+    )
+
+
 def ordered(query: sa.Select, filters: VariantFilters) -> sa.Select:
     """Apply the table's sort (whitelisted column, then id for a stable order).
 
-    The id tiebreak goes the same direction as the column, so that an index on (channel, column),
-    which ends in the row id, yields rows already in order: a mixed direction would sort every row.
+    The id tiebreak goes the same direction as the column, so that an index on (channel, column, id)
+    yields rows already in order: a mixed direction would sort every row.
     """
     column = SORT_COLUMNS.get(filters.sort, ListingVariant.sku)
     if filters.direction == "desc":

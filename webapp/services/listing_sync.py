@@ -22,8 +22,8 @@ import sqlalchemy.orm as so
 
 from webapp.models import ListingVariant, SourceItem
 from webapp.models.listing import SYNCABLE_STATUSES, FulfillmentChannel
-from webapp.services.listing_selection import selected_variant_ids
-from webapp.services.mapping_engine import CompiledTemplate, Offer, offer_attributes, row_fields
+from webapp.services.listing_selection import selected_variant_ids, unindexed
+from webapp.services.mapping_engine import CompiledTemplate, Offer, offer_attributes, offer_fields
 
 BATCH_SIZE = 5000
 VARIANTS = ListingVariant.__table__
@@ -141,7 +141,8 @@ def status_counts(session: so.Session, account_id: int, channel_id: int, selecti
 
 
 # The page's columns, in the order diff_rows unpacks them: what a price or quantity rule can read
-# (mapping_engine.row_fields reads missing keys as None), and what a change needs.
+# (mapping_engine.offer_fields; a variant without source item reads NULLs from the outer join), and
+# what a change needs.
 _COLUMNS = (
     VARIANTS.c.id,
     VARIANTS.c.sku,
@@ -151,8 +152,6 @@ _COLUMNS = (
     VARIANTS.c.pushed_quantity,
     VARIANTS.c.price,
     VARIANTS.c.quantity,
-    VARIANTS.c.asin,
-    ITEMS.c.id,
     ITEMS.c.cost,
     ITEMS.c.msrp,
     ITEMS.c.map_price,
@@ -163,14 +162,22 @@ _COLUMNS = (
 def _page(
     session: so.Session, account_id: int, channel_id: int, selection: dict | None, after_id: int
 ) -> list[sa.Row]:
+    account, channel, status = VARIANTS.c.account_id, VARIANTS.c.channel_id, VARIANTS.c.status
+    if session.get_bind().dialect.name == "sqlite":
+        # Walk the primary key from ``after_id``: SQLite would pick the (account, channel, status)
+        # index instead, then join and sort every remaining row of the channel for each page.
+        account, channel, status = unindexed(account), unindexed(channel), unindexed(status)
     query = (
         sa.select(*_COLUMNS)
         .select_from(VARIANTS.outerjoin(ITEMS, ITEMS.c.id == VARIANTS.c.source_item_id))
-        .where(*_scope(account_id, channel_id, selection))
-        .where(VARIANTS.c.status.in_(SYNCABLE), VARIANTS.c.id > after_id)
+        .where(account == account_id, channel == channel_id, status.in_(SYNCABLE), VARIANTS.c.id > after_id)
         .order_by(VARIANTS.c.id)
         .limit(BATCH_SIZE)
     )
+    if selection:
+        query = query.where(
+            VARIANTS.c.id.in_(selected_variant_ids(account_id, channel_id, selection).order_by(None))
+        )
     return session.execute(query).all()
 
 
@@ -179,12 +186,14 @@ def diff_rows(
 ) -> tuple[list[Change], int]:
     """(the changes, how many rows are unchanged) of one page; ``skip_ids`` are left out of both.
 
-    Rows are unpacked as tuples and fed to ``row_fields`` as small dicts: attribute access on
-    SQLAlchemy rows cost more than the rules themselves at 100,000 rows.
+    Rows are unpacked as tuples into ``offer_fields`` (attribute access on SQLAlchemy rows cost more
+    than the rules themselves at 100,000 rows), and the offer is first computed without its rule
+    texts: only the rows that changed (typically 1%) are computed again to explain them.
     """
     changes: list[Change] = []
     unchanged = 0
     default = FulfillmentChannel.DEFAULT.value
+    offer = template.offer
     for (
         variant_id,
         sku,
@@ -194,8 +203,6 @@ def diff_rows(
         pushed_quantity,
         price,
         quantity,
-        asin,
-        item_id,
         cost,
         msrp,
         map_price,
@@ -203,24 +210,19 @@ def diff_rows(
     ) in rows:
         if variant_id in skip_ids:
             continue
-        item = (
-            None
-            if item_id is None
-            else {"cost": cost, "msrp": msrp, "map_price": map_price, "quantity": item_quantity}
-        )
         channel = channel or default
-        offer = template.offer(
-            row_fields({"price": price, "quantity": quantity, "asin": asin}, item), channel
-        )
-        new_price = offer.price if offer.price is not None and offer.price != pushed_price else None
+        fields = offer_fields(cost, msrp, map_price, item_quantity, price, quantity)
+        values = offer(fields, channel, explain=False)
+        new_price = values.price if values.price is not None and values.price != pushed_price else None
         # The variant's own channel wins: an FBA offer never gets a quantity from an FBM template.
-        sent_quantity = None if channel != default or offer.is_fba else offer.quantity
+        sent_quantity = None if channel != default or values.is_fba else values.quantity
         new_quantity = (
             sent_quantity if sent_quantity is not None and sent_quantity != pushed_quantity else None
         )
         if new_price is None and new_quantity is None:
             unchanged += 1
             continue
+        explained = offer(fields, channel)
         changes.append(
             Change(
                 variant_id=variant_id,
@@ -229,10 +231,10 @@ def diff_rows(
                 fulfillment_channel=channel,
                 old_price=pushed_price,
                 new_price=new_price,
-                price_rule=offer.price_rule,
+                price_rule=explained.price_rule,
                 old_quantity=pushed_quantity,
                 new_quantity=new_quantity,
-                quantity_rule=offer.quantity_rule,
+                quantity_rule=explained.quantity_rule,
             )
         )
     return changes, unchanged

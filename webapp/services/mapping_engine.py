@@ -321,6 +321,24 @@ def _list(value: Any) -> list:
     return list(value) if isinstance(value, list | tuple) else []
 
 
+def offer_fields(
+    cost: Any, msrp: Any, map_price: Any, source_quantity: Any, listing_price: Any, listing_quantity: Any
+) -> dict:
+    """The ``FIELDS`` a price or quantity rule can read (money and quantities), as ``row_fields``
+    builds them: what a bulk job that only computes offers needs, at a fraction of the cost per row.
+
+    Pass the source item's values as None when the variant has none.
+    """
+    return {
+        "cost": _decimal(cost),
+        "msrp": _decimal(msrp),
+        "map_price": _decimal(map_price),
+        "source_quantity": _int(source_quantity),
+        "listing_price": _decimal(listing_price),
+        "listing_quantity": _int(listing_quantity),
+    }
+
+
 def row_fields(variant: Mapping, item: Mapping | None) -> dict:
     """The ``FIELDS`` of one variant from plain rows (column names of listing_variants / source_items).
 
@@ -341,12 +359,9 @@ def row_fields(variant: Mapping, item: Mapping | None) -> dict:
         elif id_type == "GTIN" and not gtin:
             gtin = product_id
     return {
-        "cost": _decimal(iget("cost")),
-        "msrp": _decimal(iget("msrp")),
-        "map_price": _decimal(iget("map_price")),
-        "source_quantity": _int(iget("quantity")),
-        "listing_price": _decimal(get("price")),
-        "listing_quantity": _int(get("quantity")),
+        **offer_fields(
+            iget("cost"), iget("msrp"), iget("map_price"), iget("quantity"), get("price"), get("quantity")
+        ),
         "title": iget("title") or get("title") or "",
         "description": iget("description") or "",
         "brand": iget("brand") or "",
@@ -414,30 +429,34 @@ class _PriceRule:
     max_price: Decimal | None
     respect_map: bool
 
-    def compute(self, fields: Mapping) -> tuple[Decimal | None, str]:
+    def compute(self, fields: Mapping, explain: bool = True) -> tuple[Decimal | None, str]:
         base = fields.get(self.field)
         if base is None:
             return None, f"no {self.field}: price not computed"
         raw = (base * self.markup + self.fixed).quantize(CENT, rounding=ROUND_HALF_UP)
-        text = f"{self.field} {_money(base)} × {self.markup} + {self.fixed} = {raw}"
+        # The text costs more than the arithmetic: a bulk diff asks for it only on rows that changed.
+        text = f"{self.field} {_money(base)} × {self.markup} + {self.fixed} = {raw}" if explain else ""
         price = _round(raw, self.rounding)
-        if price != raw:
+        if explain and price != raw:
             text += f", {ROUNDINGS[self.rounding]} → {price}"
         if self.min_price is not None and price < self.min_price:
             price = self.min_price
-            text += f"; raised to the minimum price {_money(price)}"
+            if explain:
+                text += f"; raised to the minimum price {_money(price)}"
         if self.max_price is not None and price > self.max_price:
             price = self.max_price
-            text += f"; lowered to the maximum price {_money(price)}"
+            if explain:
+                text += f"; lowered to the maximum price {_money(price)}"
         if self.respect_map:
             map_price = fields.get("map_price")
             if map_price is not None and price < map_price:
                 price = map_price
-                text += f"; MAP {_money(map_price)} respected"
-                if self.max_price is not None and map_price > self.max_price:
-                    text += f" (above the maximum price {_money(self.max_price)})"
+                if explain:
+                    text += f"; MAP {_money(map_price)} respected"
+                    if self.max_price is not None and map_price > self.max_price:
+                        text += f" (above the maximum price {_money(self.max_price)})"
         if price <= 0:
-            return None, text + "; not a valid price"
+            return None, (text + "; not a valid price") if explain else ""
         return price, text
 
 
@@ -449,27 +468,32 @@ class _QuantityRule:
     maximum: int | None
     zero_below: int | None
 
-    def compute(self, fields: Mapping) -> tuple[int | None, str]:
+    def compute(self, fields: Mapping, explain: bool = True) -> tuple[int | None, str]:
         base = fields.get(self.field)
         if base is None:
             return None, f"no {self.field}: quantity not computed"
         quantity = base
-        text = f"{self.field} {base}"
+        text = f"{self.field} {base}" if explain else ""
         if self.buffer:
             quantity -= self.buffer
-            text += f" − {self.buffer} = {quantity}"
+            if explain:
+                text += f" − {self.buffer} = {quantity}"
         if self.percent != HUNDRED:
             quantity = int((quantity * self.percent / HUNDRED).to_integral_value(rounding=ROUND_FLOOR))
-            text += f", × {self.percent}% = {quantity}"
+            if explain:
+                text += f", × {self.percent}% = {quantity}"
         if self.maximum is not None and quantity > self.maximum:
             quantity = self.maximum
-            text += f"; capped at the maximum {quantity}"
+            if explain:
+                text += f"; capped at the maximum {quantity}"
         if self.zero_below is not None and 0 < quantity < self.zero_below:
             quantity = 0
-            text += f"; below the threshold {self.zero_below} → 0"
+            if explain:
+                text += f"; below the threshold {self.zero_below} → 0"
         if quantity < 0:
             quantity = 0
-            text += "; never negative → 0"
+            if explain:
+                text += "; never negative → 0"
         return quantity, text
 
 
@@ -555,34 +579,35 @@ class CompiledTemplate:
             return MERCHANT_CENTER
         return default_fulfillment or MERCHANT_CENTER
 
-    def offer(self, fields: Mapping, default_fulfillment: str) -> Offer:
+    def offer(self, fields: Mapping, default_fulfillment: str, explain: bool = True) -> Offer:
         """Price and quantity of one row, with the rule texts that bound them.
 
         ``default_fulfillment`` is the channel's (or the linked variant's) fulfilment channel code; it
         applies when the template names no fulfilment (a price-only template). FBA quantity is
-        always Do Not Map: Amazon owns it.
+        always Do Not Map: Amazon owns it. ``explain=False`` computes the same values and leaves the
+        rule texts empty (cheaper: a bulk diff explains only the rows that changed).
         """
         fulfillment = self.fulfillment(default_fulfillment)
-        price, price_rule = self._value(self._price, fields, money=True)
+        price, price_rule = self._value(self._price, fields, True, explain)
         if fulfillment != MERCHANT_CENTER:
             quantity, quantity_rule = None, "Do Not Map (FBA: Amazon owns the quantity)"
         else:
-            quantity, quantity_rule = self._value(self._quantity, fields, money=False)
+            quantity, quantity_rule = self._value(self._quantity, fields, False, explain)
         return Offer(price, price_rule, quantity, quantity_rule, fulfillment)
 
     @staticmethod
-    def _value(rule: _Rule, fields: Mapping, *, money: bool) -> tuple[Any, str]:
+    def _value(rule: _Rule, fields: Mapping, money: bool, explain: bool) -> tuple[Any, str]:
         mode = rule.mode
         if mode == P and rule.price is not None:
-            return rule.price.compute(fields)
+            return rule.price.compute(fields, explain)
         if mode == Q and rule.quantity is not None:
-            return rule.quantity.compute(fields)
+            return rule.quantity.compute(fields, explain)
         if mode == F:
             value = fields.get(rule.field)
             if value is None:
                 return None, f"no {rule.field}"
             if money:
-                return value, f"{rule.field} {_money(value)}"
+                return value, f"{rule.field} {_money(value)}" if explain else ""
             value = max(int(value), 0)
             return value, f"{rule.field} {value}"
         if mode == C:
