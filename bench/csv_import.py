@@ -24,7 +24,6 @@ import time
 import uuid
 from pathlib import Path
 
-import sqlalchemy as sa
 from redis import Redis
 from rq import Queue
 
@@ -32,10 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from memory import current_rss_mb, peak_rss_mb, reset_peak  # noqa: E402
+from sandbox_process import postgres_schema, postgres_url, redis_server  # noqa: E402
 
 from jobs.worker import AppSimpleWorker  # noqa: E402
 from webapp import create_app  # noqa: E402
-from webapp.embedded_redis import start as start_embedded_redis  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import Account, IntegrationRun, Source, SourceUpload, User  # noqa: E402
 from webapp.services.source_uploads import start_import, store_upload  # noqa: E402
@@ -137,38 +136,16 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         instance = Path(tmp)
-        redis_url = os.environ.get("REDIS_URL")
-        process = None
-        if not redis_url:
-            process, redis_url = start_embedded_redis(instance / "redis")
-        try:
+        with redis_server(instance / "redis") as redis_url:
             Redis.from_url(redis_url).flushdb()
             print(f"SQLite ({os.cpu_count()} CPUs)")
             bench(f"sqlite:///{instance / 'bench.db'}", redis_url, args.rows, args.changed, instance)
-            pg_url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+            pg_url = postgres_url()
             if pg_url:
                 Redis.from_url(redis_url).flushdb()
                 print("PostgreSQL")
-                bench_postgres(pg_url, redis_url, args.rows, args.changed, instance)
-        finally:
-            if process is not None:
-                process.terminate()
-                process.wait(10)
-
-
-def bench_postgres(url: str, redis_url: str, rows: int, changed_share: float, instance: Path) -> None:
-    """The benchmark in a throwaway schema of ``url``."""
-    schema = f"bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        scoped = sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-        bench(scoped.render_as_string(hide_password=False), redis_url, rows, changed_share, instance)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+                with postgres_schema(pg_url) as scoped_url:
+                    bench(scoped_url, redis_url, args.rows, args.changed, instance)
 
 
 if __name__ == "__main__":

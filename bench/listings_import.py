@@ -22,7 +22,6 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from memory import current_rss_mb, peak_rss_mb, reset_peak  # noqa: E402
+from sandbox_process import postgres_schema  # noqa: E402
 
 from jobs.import_listings import Importer, suspect_reason  # noqa: E402
 from jobs.runner import RunContext  # noqa: E402
@@ -216,21 +216,6 @@ def bench(database_url: str, document: Path, rows: int, instance: Path) -> None:
         db.engine.dispose()
 
 
-def bench_postgres(url: str, document: Path, rows: int, instance: Path) -> None:
-    """The benchmark in a throwaway schema of ``url``."""
-    schema = f"bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        scoped = sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-        bench(scoped.render_as_string(hide_password=False), document, rows, instance)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def main() -> None:
     """Generate the document, then benchmark SQLite (and PostgreSQL when configured)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -250,7 +235,8 @@ def main() -> None:
         url = os.environ.get("BENCH_DATABASE_URL")
         if url:
             print("PostgreSQL:")
-            bench_postgres(url, document, args.rows, instance)
+            with postgres_schema(url) as scoped_url:
+                bench(scoped_url, document, args.rows, instance)
 
 
 if __name__ == "__main__":

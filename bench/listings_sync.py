@@ -20,16 +20,12 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import httpx
 import sqlalchemy as sa
@@ -40,18 +36,24 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from memory import current_rss_mb, peak_rss_mb, reset_peak  # noqa: E402
+from sandbox_process import (  # noqa: E402
+    US,
+    amazon_settings,
+    connect_demo_seller,
+    postgres_schema,
+    postgres_url,
+    redis_server,
+    run_sandbox,
+    serve_sandbox,
+)
 
 from jobs.worker import AppSimpleWorker  # noqa: E402
-from sandbox.config import DEFAULTS as SANDBOX_DEFAULTS  # noqa: E402
 from sandbox.seed import DEMO_SELLER_ID  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.amazon.transport import recording  # noqa: E402
-from webapp.embedded_redis import start as start_embedded_redis  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import (  # noqa: E402
-    Account,
     Channel,
-    Connection,
     IntegrationRun,
     Listing,
     ListingVariant,
@@ -64,74 +66,18 @@ from webapp.services.listing_sync import iter_diff  # noqa: E402
 from webapp.services.mapping_engine import load_template, row_fields  # noqa: E402
 from webapp.services.runs import start_run  # noqa: E402
 
-US = "ATVPDKIKX0DER"
 TIME_SCALE = 60
 CHUNK = 10_000
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_sandbox(instance: Path, listings: int) -> tuple[subprocess.Popen, str, Path]:
-    """Seed and serve a sandbox in its own process; returns (process, URL, database path)."""
+def seed_sandbox(instance: Path, listings: int) -> tuple[dict[str, str], Path]:
+    """Seed a sandbox database with ``listings`` offers; returns (the sandbox's environment, its path)."""
     database = instance / "sandbox.db"
     env = {**os.environ, "SANDBOX_DB": str(database), "SANDBOX_TIME_SCALE": str(TIME_SCALE)}
     started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "sandbox", "seed", "--listings", str(listings), "--orders", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    run_sandbox(env, "seed", "--listings", str(listings), "--orders", "0")
     print(f"  sandbox seeded with {listings:,} offers in {time.perf_counter() - started:.1f} s")
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{url}/_sandbox/health").raise_for_status()
-            return process, url, database
-        except httpx.HTTPError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
-def authorize(url: str) -> str:
-    """The demo seller's refresh token, through the sandbox's consent page and LWA."""
-    response = httpx.post(
-        f"{url}/apps/authorize/consent",
-        data={
-            "application_id": SANDBOX_DEFAULTS["SANDBOX_APP_ID"],
-            "state": "bench",
-            "seller_id": DEMO_SELLER_ID,
-            "action": "authorize",
-        },
-    )
-    code = parse_qs(urlparse(response.headers["location"]).query)["spapi_oauth_code"][0]
-    token = httpx.post(
-        f"{url}/auth/o2/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "client_id": SANDBOX_DEFAULTS["SANDBOX_LWA_CLIENT_ID"],
-            "client_secret": SANDBOX_DEFAULTS["SANDBOX_LWA_CLIENT_SECRET"],
-        },
-    )
-    token.raise_for_status()
-    return token.json()["refresh_token"]
+    return env, database
 
 
 def sandbox_offers(database: Path) -> list[tuple[str, str]]:
@@ -214,35 +160,15 @@ def bench(
             "DATA_ENCRYPTION_KEYS": "ZmRlYWRiZWVmZmRlYWRiZWVmZmRlYWRiZWVmZmRlYWQ=",
             "INSTANCE_DIR": str(instance),
             "LOG_LEVEL": "WARNING",
-            "AMAZON_APP_ID": SANDBOX_DEFAULTS["SANDBOX_APP_ID"],
-            "AMAZON_LWA_CLIENT_ID": SANDBOX_DEFAULTS["SANDBOX_LWA_CLIENT_ID"],
-            "AMAZON_LWA_CLIENT_SECRET": SANDBOX_DEFAULTS["SANDBOX_LWA_CLIENT_SECRET"],
-            "AMAZON_SPAPI_URL": sandbox_url,
-            "AMAZON_LWA_URL": f"{sandbox_url}/auth/o2/token",
-            "AMAZON_RATE_TIME_SCALE": TIME_SCALE,
+            **amazon_settings(sandbox_url, TIME_SCALE),
         }
     )
     redis = Redis.from_url(redis_url)
     with app.app_context():
         db.create_all()
-        account = Account(name="Bench")
-        db.session.add(account)
-        db.session.flush()
-        connection = Connection(
-            account_id=account.id,
-            name="Demo seller",
-            selling_partner_id=DEMO_SELLER_ID,
-            marketplace_id=US,
-            region="na",
-            refresh_token=authorize(sandbox_url),
-        )
-        db.session.add(connection)
-        db.session.flush()
-        channel = Channel(
-            account_id=account.id, connection_id=connection.id, name="Amazon US", marketplace_id=US
-        )
-        db.session.add(channel)
+        channel = connect_demo_seller(sandbox_url)
         db.session.commit()
+        account_id = channel.account_id
 
         started = time.perf_counter()
         populate(channel, offers)
@@ -263,7 +189,7 @@ def bench(
         timings = []
         for _ in range(3):  # the first pass also warms SQLite's page cache / PostgreSQL's buffers
             started, cpu = time.perf_counter(), time.process_time()
-            found = sum(len(c) for c, _, _ in iter_diff(db.session, account.id, channel.id, None, template))
+            found = sum(len(c) for c, _, _ in iter_diff(db.session, account_id, channel.id, None, template))
             timings.append(f"{time.perf_counter() - started:.2f} s ({time.process_time() - cpu:.2f} s CPU)")
             db.session.rollback()
         print(f"  diff of {len(offers):,} variants, {found:,} changed (target <= 2 s): " + ", ".join(timings))
@@ -272,7 +198,7 @@ def bench(
         reset_peak()
         baseline = current_rss_mb()
         started = time.perf_counter()
-        run_id = start_run(account.id, RunKind.SYNC_LISTINGS, channel_id=channel.id, params={}).run.id
+        run_id = start_run(account_id, RunKind.SYNC_LISTINGS, channel_id=channel.id, params={}).run.id
         queue = Queue(app.config["RQ_QUEUE"], connection=redis)
         with recording() as exchanges:
             AppSimpleWorker([queue], connection=redis, app=app).work(burst=True, logging_level="WARNING")
@@ -298,21 +224,6 @@ def bench(
         db.engine.dispose()
 
 
-def bench_postgres(url: str, *args) -> None:
-    """The benchmark in a throwaway schema of ``url``."""
-    schema = f"bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        scoped = sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-        bench(scoped.render_as_string(hide_password=False), *args)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def main() -> None:
     """Run the benchmark on SQLite, then on PostgreSQL when configured."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -320,31 +231,21 @@ def main() -> None:
     parser.add_argument("--changed", type=float, default=0.01, help="share of source costs changed")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, redis_server(Path(tmp) / "redis") as redis_url:
         instance = Path(tmp)
-        redis_url = os.environ.get("REDIS_URL")
-        redis_process = None
-        if not redis_url:
-            redis_process, redis_url = start_embedded_redis(instance / "redis")
-        sandbox_process, sandbox_url, sandbox_db = start_sandbox(instance, args.variants)
-        try:
+        sandbox_env, sandbox_db = seed_sandbox(instance, args.variants)
+        with serve_sandbox(sandbox_env) as sandbox_url:
             offers = sandbox_offers(sandbox_db)
             Redis.from_url(redis_url).flushdb()
             print(f"SQLite ({os.cpu_count()} CPUs)")
-            bench(
-                f"sqlite:///{instance / 'bench.db'}", redis_url, sandbox_url, offers, args.changed, instance
-            )
-            pg_url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+            sqlite_url = f"sqlite:///{instance / 'bench.db'}"
+            bench(sqlite_url, redis_url, sandbox_url, offers, args.changed, instance)
+            pg_url = postgres_url()
             if pg_url:
                 Redis.from_url(redis_url).flushdb()
                 print("PostgreSQL")
-                bench_postgres(pg_url, redis_url, sandbox_url, offers, args.changed, instance)
-        finally:
-            sandbox_process.terminate()
-            sandbox_process.wait(10)
-            if redis_process is not None:
-                redis_process.terminate()
-                redis_process.wait(10)
+                with postgres_schema(pg_url) as scoped_url:
+                    bench(scoped_url, redis_url, sandbox_url, offers, args.changed, instance)
 
 
 if __name__ == "__main__":

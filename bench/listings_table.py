@@ -18,7 +18,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -28,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from listings_sync import populate  # noqa: E402
+from sandbox_process import postgres_schema, redis_server  # noqa: E402
 
 from webapp import create_app  # noqa: E402
-from webapp.embedded_redis import start as start_embedded_redis  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import Account, Channel, User  # noqa: E402
 
@@ -114,37 +113,19 @@ def main() -> None:
     parser.add_argument("--variants", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=40, help="requests per query kind")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        redis_process = None
-        redis_url = os.environ.get("REDIS_URL")
-        if not redis_url:
-            redis_process, redis_url = start_embedded_redis(Path(tmp) / "redis")
-        try:
-            started = time.perf_counter()
-            app, channel_id = build(f"sqlite:///{tmp}/bench.db", redis_url, args.variants)
-            print(f"SQLite: {args.variants} variants inserted in {time.perf_counter() - started:.1f} s")
-            with app.app_context():
-                report("SQLite", measure(app, channel_id, args.requests))
-            postgres = os.environ.get("BENCH_DATABASE_URL")
-            if postgres:
-                schema = f"bench_{uuid.uuid4().hex[:8]}"
-                admin = sa.create_engine(postgres)
-                with admin.begin() as conn:
-                    conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-                url = sa.make_url(postgres).update_query_dict({"options": f"-csearch_path={schema}"})
-                try:
-                    app, channel_id = build(
-                        url.render_as_string(hide_password=False), redis_url, args.variants
-                    )
-                    with app.app_context():
-                        report("PostgreSQL", measure(app, channel_id, args.requests))
-                        db.engine.dispose()
-                finally:
-                    with admin.begin() as conn:
-                        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        finally:
-            if redis_process is not None:
-                redis_process.terminate()
+    with tempfile.TemporaryDirectory() as tmp, redis_server(Path(tmp) / "redis") as redis_url:
+        started = time.perf_counter()
+        app, channel_id = build(f"sqlite:///{tmp}/bench.db", redis_url, args.variants)
+        print(f"SQLite: {args.variants} variants inserted in {time.perf_counter() - started:.1f} s")
+        with app.app_context():
+            report("SQLite", measure(app, channel_id, args.requests))
+        postgres = os.environ.get("BENCH_DATABASE_URL")
+        if postgres:
+            with postgres_schema(postgres) as scoped_url:
+                app, channel_id = build(scoped_url, redis_url, args.variants)
+                with app.app_context():
+                    report("PostgreSQL", measure(app, channel_id, args.requests))
+                    db.engine.dispose()
 
 
 if __name__ == "__main__":

@@ -35,14 +35,14 @@ import math
 import os
 import platform
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import httpx
 import sqlalchemy as sa
@@ -51,17 +51,23 @@ from redis import Redis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sandbox.config import DEFAULTS as SANDBOX_DEFAULTS  # noqa: E402
+from sandbox_process import (  # noqa: E402
+    amazon_settings,
+    connect_demo_seller,
+    postgres_schema,
+    postgres_url,
+    redis_server,
+    run_sandbox,
+    serve_sandbox,
+)
+
 from sandbox.ratelimit import RATE_LIMITS as SANDBOX_LIMITS  # noqa: E402
-from sandbox.seed import DEMO_SELLER_ID  # noqa: E402
 from webapp import create_app  # noqa: E402
-from webapp.embedded_redis import start as start_embedded_redis  # noqa: E402
 from webapp.extensions import db  # noqa: E402
-from webapp.models import Account, Channel, Connection, IntegrationRun, Order, RunKind  # noqa: E402
+from webapp.models import IntegrationRun, Order, RunKind  # noqa: E402
 from webapp.services.runs import start_run  # noqa: E402
 from webapp.services.shipping_mappings import add_defaults  # noqa: E402
 
-US = "ATVPDKIKX0DER"
 PAGE_SIZE = 100  # jobs.get_orders.PAGE_SIZE: searchOrders' maximum
 RATE, BURST = SANDBOX_LIMITS[("orders_2026-01-01", "searchOrders")]
 UNTHROTTLED_SCALE = 1_000_000
@@ -72,15 +78,10 @@ SECRET = "bench-secret"
 KEYS = "ZmRlYWRiZWVmZmRlYWRiZWVmZmRlYWRiZWVmZmRlYWQ="
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_sandbox(instance: Path, orders: int, scale: float, limits: bool) -> tuple[subprocess.Popen, str]:
-    """Seed a fresh sandbox with ``orders`` orders and serve it in its own process; returns (process, URL)."""
+@contextmanager
+def fresh_sandbox(instance: Path, orders: int, scale: float, limits: bool) -> Iterator[str]:
+    """A fresh sandbox with ``orders`` orders, served in its own process for the ``with`` block; yields its
+    URL."""
     database = instance / f"sandbox-{uuid.uuid4().hex[:6]}.db"
     env = {
         **os.environ,
@@ -88,63 +89,12 @@ def start_sandbox(instance: Path, orders: int, scale: float, limits: bool) -> tu
         "SANDBOX_TIME_SCALE": str(scale),
         "SANDBOX_RATE_LIMITS": "on" if limits else "off",
     }
-    for command in (
-        ["seed", "--listings", "200", "--orders", "0"],
-        ["place-orders", "--count", str(orders), "--spread-hours", "24"],
-    ):
-        subprocess.run(
-            [sys.executable, "-m", "sandbox", *command],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{url}/_sandbox/health").raise_for_status()
-            break
-        except httpx.HTTPError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-    # Amazon never answers its last two minutes: move its clock past the newest order.
-    httpx.post(f"{url}/_sandbox/clock/advance", json={"minutes": 3}).raise_for_status()
-    return process, url
-
-
-def authorize(url: str) -> str:
-    """The demo seller's refresh token, through the sandbox's consent page and LWA."""
-    response = httpx.post(
-        f"{url}/apps/authorize/consent",
-        data={
-            "application_id": SANDBOX_DEFAULTS["SANDBOX_APP_ID"],
-            "state": "bench",
-            "seller_id": DEMO_SELLER_ID,
-            "action": "authorize",
-        },
-    )
-    code = parse_qs(urlparse(response.headers["location"]).query)["spapi_oauth_code"][0]
-    token = httpx.post(
-        f"{url}/auth/o2/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "client_id": SANDBOX_DEFAULTS["SANDBOX_LWA_CLIENT_ID"],
-            "client_secret": SANDBOX_DEFAULTS["SANDBOX_LWA_CLIENT_SECRET"],
-        },
-    )
-    token.raise_for_status()
-    return token.json()["refresh_token"]
+    run_sandbox(env, "seed", "--listings", "200", "--orders", "0")
+    run_sandbox(env, "place-orders", "--count", str(orders), "--spread-hours", "24")
+    with serve_sandbox(env) as url:
+        # Amazon never answers its last two minutes: move its clock past the newest order.
+        httpx.post(f"{url}/_sandbox/clock/advance", json={"minutes": 3}).raise_for_status()
+        yield url
 
 
 def environment(
@@ -158,12 +108,7 @@ def environment(
         "SECRET_KEY": SECRET,
         "DATA_ENCRYPTION_KEYS": KEYS,
         "LOG_LEVEL": "WARNING",
-        "AMAZON_APP_ID": SANDBOX_DEFAULTS["SANDBOX_APP_ID"],
-        "AMAZON_LWA_CLIENT_ID": SANDBOX_DEFAULTS["SANDBOX_LWA_CLIENT_ID"],
-        "AMAZON_LWA_CLIENT_SECRET": SANDBOX_DEFAULTS["SANDBOX_LWA_CLIENT_SECRET"],
-        "AMAZON_SPAPI_URL": sandbox_url,
-        "AMAZON_LWA_URL": f"{sandbox_url}/auth/o2/token",
-        "AMAZON_RATE_TIME_SCALE": str(rate_scale),
+        **amazon_settings(sandbox_url, rate_scale),
     }
 
 
@@ -179,8 +124,7 @@ def run_once(
     database_url: str, redis_url: str, orders: int, scale: float, limited: bool, instance: Path
 ) -> dict:
     """One Get Orders run on a fresh sandbox and database; its figures."""
-    sandbox, url = start_sandbox(instance, orders, scale, limits=limited)
-    try:
+    with fresh_sandbox(instance, orders, scale, limits=limited) as url:
         settings = environment(
             database_url, redis_url, url, scale if limited else UNTHROTTLED_SCALE, instance
         )
@@ -189,29 +133,12 @@ def run_once(
         app = create_app()
         with app.app_context():
             db.create_all()
-            account = Account(name="Bench")
-            db.session.add(account)
-            db.session.flush()
-            connection = Connection(
-                account_id=account.id,
-                name="Demo seller",
-                selling_partner_id=DEMO_SELLER_ID,
-                marketplace_id=US,
-                region="na",
-                refresh_token=authorize(url),
-            )
-            db.session.add(connection)
-            db.session.flush()
-            channel = Channel(
-                account_id=account.id, connection_id=connection.id, name="Amazon US", marketplace_id=US
-            )
-            db.session.add(channel)
-            db.session.flush()
+            channel = connect_demo_seller(url)
             add_defaults(channel)
             db.session.commit()
 
             httpx.delete(f"{url}/_sandbox/calls").raise_for_status()
-            run_id = start_run(account.id, RunKind.GET_ORDERS, channel_id=channel.id).run.id
+            run_id = start_run(channel.account_id, RunKind.GET_ORDERS, channel_id=channel.id).run.id
             started = time.perf_counter()
             # DEBUG: the adapter then logs each rate-limit wait (and, at INFO, each retry's pause).
             worker = subprocess.run(
@@ -241,9 +168,6 @@ def run_once(
             db.drop_all()
             db.engine.dispose()
         return figures
-    finally:
-        sandbox.terminate()
-        sandbox.wait(10)
 
 
 def bench(database_url: str, redis_url: str, args: argparse.Namespace, instance: Path) -> None:
@@ -283,21 +207,6 @@ def bench(database_url: str, redis_url: str, args: argparse.Namespace, instance:
     )
 
 
-def bench_postgres(url: str, redis_url: str, args: argparse.Namespace, instance: Path) -> None:
-    """The benchmark in a throwaway schema of ``url``."""
-    schema = f"bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        scoped = sa.make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-        bench(scoped.render_as_string(hide_password=False), redis_url, args, instance)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 def main() -> None:
     """Run the benchmark on SQLite, then on PostgreSQL when configured."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -312,21 +221,14 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as tmp:
         instance = Path(tmp)
-        redis_url = os.environ.get("REDIS_URL")
-        redis_process = None
-        if not redis_url:
-            redis_process, redis_url = start_embedded_redis(instance / "redis")
-        try:
+        with redis_server(instance / "redis") as redis_url:
             print("SQLite")
             bench(f"sqlite:///{instance / 'bench.db'}", redis_url, args, instance)
-            pg_url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+            pg_url = postgres_url()
             if pg_url:
                 print("PostgreSQL")
-                bench_postgres(pg_url, redis_url, args, instance)
-        finally:
-            if redis_process is not None:
-                redis_process.terminate()
-                redis_process.wait(10)
+                with postgres_schema(pg_url) as scoped_url:
+                    bench(scoped_url, redis_url, args, instance)
 
 
 if __name__ == "__main__":

@@ -12,32 +12,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sandbox_process import run_sandbox  # noqa: E402
 
 
 def run_seed(db: Path, listings: int, orders: int) -> tuple[float, dict]:
     """Run the seed CLI once; returns wall seconds and the CLI's JSON summary."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [
-        sys.executable,
-        "-m",
-        "sandbox",
-        "seed",
-        "--db",
-        str(db),
-        "--listings",
-        str(listings),
-        "--orders",
-        str(orders),
-    ]
     started = time.perf_counter()
-    output = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+    output = run_sandbox(
+        os.environ, "seed", "--db", str(db), "--listings", str(listings), "--orders", str(orders)
+    )
     return time.perf_counter() - started, json.loads(output)
 
 

@@ -29,6 +29,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sandbox_process import wait_for_health  # noqa: E402
+
 from sandbox import create_app  # noqa: E402
 from sandbox.seed import DEMO_SELLER_ID, seed_world  # noqa: E402
 from sandbox.tokens_util import issue_access_token  # noqa: E402
@@ -82,14 +84,8 @@ def start_server(db: Path, port: int, validate: bool, workers: int, threads: int
         cwd=ROOT,
         env=env,
     )
-    for _ in range(200):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/_sandbox/health", timeout=1)
-            return process
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("gunicorn did not start")
+    wait_for_health(process, f"http://127.0.0.1:{port}")
+    return process
 
 
 def drive_wrk(url: str, token: str, requests: int, connections: int) -> tuple[float, int]:
