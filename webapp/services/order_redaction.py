@@ -67,15 +67,18 @@ def cutoff(now: datetime) -> datetime:
     return now - (RETENTION - SWEEP_INTERVAL)
 
 
-def _due(reason: Reason, before: datetime) -> list[sa.ColumnElement[bool]]:
-    """The conditions of an order due for ``reason``: ``ix_orders_redaction`` serves the shipped ones."""
+def due_conditions(reason: Reason, before: datetime) -> list[sa.ColumnElement[bool]]:
+    """The conditions of an order due for ``reason`` (the partial index ``ix_orders_redaction_due`` serves
+    the shipped ones)."""
     return [reason.column < before, Order.redacted_at.is_(None), *reason.conditions]
 
 
 def accounts_with_due_orders(now: datetime) -> list[int]:
     """Ids of the accounts that have at least one order due for redaction at ``now``."""
     before = cutoff(now)
-    queries = [sa.select(Order.account_id).where(*_due(reason, before)).distinct() for reason in REASONS]
+    queries = [
+        sa.select(Order.account_id).where(*due_conditions(reason, before)).distinct() for reason in REASONS
+    ]
     return sorted(set(db.session.scalars(sa.union(*queries))))
 
 
@@ -84,7 +87,7 @@ def due_count(account_id: int, reason: Reason, now: datetime) -> int:
     return db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Order)
-        .where(Order.account_id == account_id, *_due(reason, cutoff(now)))
+        .where(Order.account_id == account_id, *due_conditions(reason, cutoff(now)))
     )
 
 
@@ -97,7 +100,7 @@ def redact_batch(account_id: int, reason: Reason, now: datetime) -> int:
     Returns:
         How many orders were redacted (0: none left).
     """
-    conditions = _due(reason, cutoff(now))
+    conditions = due_conditions(reason, cutoff(now))
     ids = list(
         db.session.scalars(
             sa.select(Order.id)
