@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy.orm as so
 from flask import abort, flash, render_template, request, url_for
-from flask_login import current_user, login_required
-from markupsafe import Markup
+from flask_login import login_required
 
 from webapp.amazon.marketplaces import MARKETPLACES
 from webapp.channels import bp
@@ -13,6 +12,7 @@ from webapp.channels.forms import ChannelForm, schedule_data
 from webapp.extensions import db
 from webapp.htmx import hx_redirect, render
 from webapp.models import Channel, RunKind
+from webapp.runs.starting import start_and_show
 from webapp.services.channels import (
     FBA_CENTERS,
     FBM,
@@ -28,7 +28,6 @@ from webapp.services.channels import (
     owned_connection,
     save_channel,
 )
-from webapp.services.runs import start_run
 from webapp.services.schedules import channel_schedules
 from webapp.services.shipping_mappings import policy_by_level
 from webapp.tenancy import current_account_id, get_owned_or_404, scoped
@@ -130,16 +129,7 @@ def integrations(channel_id: int):
 @login_required
 def import_listings(channel_id: int):
     """Start Import listings on the channel (manual only) and show its run, or the one already running."""
-    channel = get_owned_or_404(Channel, channel_id)
-    result = start_run(
-        current_account_id(), RunKind.IMPORT_LISTINGS, channel_id=channel.id, user_id=current_user.id
-    )
-    if result.already_running:
-        flash(
-            Markup("Import listings is already running on {}: here is its run.").format(channel.name),
-            "warning",
-        )
-    return hx_redirect(url_for("runs.detail", run_id=result.run.id))
+    return start_and_show(get_owned_or_404(Channel, channel_id), RunKind.IMPORT_LISTINGS, "Import listings")
 
 
 @bp.route("/<int:channel_id>/edit", methods=["GET", "POST"])

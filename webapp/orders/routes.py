@@ -10,8 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort, current_app, flash, render_template, request, url_for
-from flask_login import current_user, login_required
-from markupsafe import Markup
+from flask_login import login_required
 
 from webapp.extensions import db
 from webapp.htmx import hx_redirect, render
@@ -20,6 +19,7 @@ from webapp.orders import bp
 from webapp.orders.forms import OrderFilterForm
 from webapp.orders.labels import ROUTING_LABELS, STATE_CLASSES, STATUS_LABELS, SYNC_LABELS
 from webapp.orders.selection import filtered_orders, ordered, ship_by_state
+from webapp.runs.starting import start_and_show
 from webapp.services.listings import account_channels
 from webapp.services.order_routing import (
     RoutingRefused,
@@ -28,7 +28,6 @@ from webapp.services.order_routing import (
     reroute_item,
     route_order,
 )
-from webapp.services.runs import start_run
 from webapp.tenancy import current_account_id, get_owned_or_404, scoped
 from webapp.timeutil import utcnow
 
@@ -87,14 +86,8 @@ def index():
 
 
 def _start(channel_id: int, kind: RunKind, name: str):
-    """Start ``kind`` (its button says ``name``) on one of the account's channels and go to its run, or
-    to the one already running."""
-    channel = get_owned_or_404(Channel, channel_id)
-    result = start_run(current_account_id(), kind, channel_id=channel.id, user_id=current_user.id)
-    if result.already_running:
-        message = Markup("{} is already running on {}: here is its run.").format(name, channel.name)
-        flash(message, "warning")
-    return hx_redirect(url_for("runs.detail", run_id=result.run.id))
+    """Start ``kind`` on one of the account's channels (another account's id is a 404)."""
+    return start_and_show(get_owned_or_404(Channel, channel_id), kind, name)
 
 
 @bp.post("/channels/<int:channel_id>/get-orders")
