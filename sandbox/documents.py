@@ -13,12 +13,19 @@ import hmac
 import secrets
 import sqlite3
 import uuid
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from flask import Response, request
 
 from sandbox.clock import iso
 from sandbox.db import Store, register_schema
+from sandbox.errors import ApiError
+from sandbox.state import current
+
+if TYPE_CHECKING:
+    from sandbox.operations import OperationContext
 
 register_schema(
     """
@@ -134,6 +141,39 @@ def no_such_key() -> Response:
         "<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>"
     )
     return Response(body, status=404, mimetype="application/xml")
+
+
+def document_link(
+    ctx: OperationContext, document_id: str, kinds: Collection[str], noun: str, id_key: str, route: str
+) -> tuple[int, dict[str, Any]]:
+    """getFeedDocument / getReportDocument: a presigned GET URL (valid URL_LIFETIME) for a seller's document.
+
+    `kinds` are the document kinds the operation may hand out; any other, or another seller's document,
+    is 404 NotFound (`<noun> <id> was not found.`). `route` is the download path, e.g. `/documents/feed`.
+    """
+    row = get_document(ctx.store, document_id, ctx.seller_id)
+    if row is None or row["kind"] not in kinds:
+        raise ApiError(404, "NotFound", f"{noun} {document_id} was not found.")
+    url = presigned_url(ctx.store, ctx.base_url, f"{route}/{document_id}", document_id, "GET", ctx.now)
+    body: dict[str, Any] = {id_key: document_id, "url": url}
+    if row["compression"]:
+        body["compressionAlgorithm"] = row["compression"]
+    return 200, body
+
+
+def serve_document(document_id: str, kinds: Collection[str] | None = None) -> Response:
+    """The stored bytes behind a presigned GET URL (S3-style: no SP-API headers).
+
+    With `kinds`, a document of another kind answers NoSuchKey as if it did not exist.
+    """
+    sandbox = current()
+    row = get_document(sandbox.store, document_id)
+    if row is None or (kinds is not None and row["kind"] not in kinds):
+        return no_such_key()
+    denied = check_presigned(sandbox.store, document_id, "GET", sandbox.clock.now())
+    if denied is not None:
+        return denied
+    return Response(bytes(row["body"] or b""), status=200, content_type=row["content_type"])
 
 
 def seller_region(store: Store, seller_id: str) -> str:

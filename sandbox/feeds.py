@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from sandbox import feed_processing, order_acknowledgements
+from sandbox import feed_processing, order_acknowledgements, processing
 from sandbox.clock import iso, parse_iso
 from sandbox.db import register_schema
 from sandbox.documents import (
@@ -26,11 +26,13 @@ from sandbox.documents import (
     FEED_RESULT,
     check_presigned,
     create_document,
+    document_link,
     get_document,
     new_document_id,
     no_such_key,
     presigned_url,
     seller_region,
+    serve_document,
 )
 from sandbox.errors import ApiError
 from sandbox.faults import is_stuck
@@ -79,10 +81,6 @@ PROCESSED_FEED_TYPES = frozenset({JSON_LISTINGS_FEED, order_acknowledgements.FEE
 JSON_REPORT = "application/json; charset=UTF-8"
 
 
-def _new_feed_id() -> str:
-    return str(50_000_000_000 + secrets.randbelow(9_999_999_999))
-
-
 @operation(MODEL, "createFeedDocument")
 def create_feed_document(ctx: OperationContext) -> tuple[int, dict]:
     """A feed document id and a presigned upload URL for its contents."""
@@ -122,14 +120,7 @@ def upload_feed_document(document_id: str) -> Response:
 @bp.get("/documents/feed/<document_id>")
 def download_feed_document(document_id: str) -> Response:
     """The bytes of a feed document or processing report behind a presigned URL."""
-    sandbox = current()
-    row = get_document(sandbox.store, document_id)
-    if row is None:
-        return no_such_key()
-    denied = check_presigned(sandbox.store, document_id, "GET", sandbox.clock.now())
-    if denied is not None:
-        return denied
-    return Response(bytes(row["body"] or b""), status=200, content_type=row["content_type"])
+    return serve_document(document_id)
 
 
 @operation(MODEL, "createFeed")
@@ -140,26 +131,13 @@ def create_feed(ctx: OperationContext) -> tuple[int, dict]:
     if feed_type not in PROCESSED_FEED_TYPES and feed_type not in RETIRED_FEED_TYPES:
         raise ApiError(400, "InvalidInput", f"Invalid feedType: {feed_type}.")
     marketplace_ids = list(dict.fromkeys(body["marketplaceIds"]))
-    allowed = {
-        row["marketplace_id"]
-        for row in ctx.store.all(
-            "SELECT marketplace_id FROM participations WHERE seller_id = ?", (ctx.seller_id,)
-        )
-    }
-    unknown = [m for m in marketplace_ids if m not in allowed]
-    if unknown:
-        raise ApiError(
-            400,
-            "InvalidInput",
-            f"Invalid marketplaceIds: {', '.join(unknown)}. The seller is not "
-            "registered in these marketplaces.",
-        )
+    processing.check_marketplaces(ctx.store, ctx.seller_id, marketplace_ids)
     if feed_type == JSON_LISTINGS_FEED and len(marketplace_ids) != 1:
         raise ApiError(400, "InvalidInput", "JSON_LISTINGS_FEED accepts exactly one marketplaceId.")
     document = get_document(ctx.store, body["inputFeedDocumentId"], ctx.seller_id)
     if document is None or document["kind"] != FEED_INPUT:
         raise ApiError(400, "InvalidInput", f"Invalid inputFeedDocumentId: {body['inputFeedDocumentId']}.")
-    feed_id = _new_feed_id()
+    feed_id = processing.new_processing_id()
     ctx.store.execute(
         "INSERT INTO feeds (feed_id, seller_id, feed_type, marketplace_ids, input_document_id, feed_options, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -174,13 +152,6 @@ def create_feed(ctx: OperationContext) -> tuple[int, dict]:
         ),
     )
     return 202, {"feedId": feed_id}
-
-
-def _load(ctx: OperationContext, feed_id: str) -> sqlite3.Row:
-    row = ctx.store.one("SELECT * FROM feeds WHERE feed_id = ? AND seller_id = ?", (feed_id, ctx.seller_id))
-    if row is None:
-        raise ApiError(404, "NotFound", f"Feed {feed_id} was not found.")
-    return row
 
 
 def _describe(ctx: OperationContext, row: sqlite3.Row) -> dict[str, Any]:
@@ -213,52 +184,52 @@ def _describe(ctx: OperationContext, row: sqlite3.Row) -> dict[str, Any]:
 
 
 def _finish(ctx: OperationContext, row: sqlite3.Row) -> sqlite3.Row:
-    """Process the feed once (a concurrent reader waits for the write lock, then sees the result)."""
-    with ctx.store.transaction() as conn:
-        fresh = conn.execute("SELECT * FROM feeds WHERE feed_id = ?", (row["feed_id"],)).fetchone()
-        if fresh["final_status"] is not None:
-            return fresh
-        document = conn.execute(
-            "SELECT * FROM documents WHERE document_id = ?", (fresh["input_document_id"],)
-        ).fetchone()
-        now = ctx.now
-        raw = bytes(document["body"]) if document["body"] is not None else None
-        report_type = JSON_REPORT
-        if fresh["feed_type"] == JSON_LISTINGS_FEED:
-            outcome = feed_processing.process(
-                conn,
-                seller_id=fresh["seller_id"],
-                feed_id=fresh["feed_id"],
-                marketplace_id=json.loads(fresh["marketplace_ids"])[0],
-                raw=raw,
-                content_type=document["content_type"],
-                now=now,
-                image_base=ctx.base_url,
-            )
-            status, body = outcome.status, json.dumps(outcome.report, ensure_ascii=False).encode("utf-8")
-        elif fresh["feed_type"] == order_acknowledgements.FEED_TYPE:
-            acked = order_acknowledgements.process(
-                conn, seller_id=fresh["seller_id"], feed_id=fresh["feed_id"], raw=raw, now=now
-            )
-            status, body, report_type = acked.status, acked.report, order_acknowledgements.REPORT_CONTENT_TYPE
-        else:
-            status = "FATAL"
-            body = json.dumps(_retired_report(fresh), ensure_ascii=False).encode("utf-8")
-        result_id = new_document_id(FEED_RESULT, seller_region(ctx.store, fresh["seller_id"]))
-        create_document(
+    """Process the feed once (see processing.finish_once)."""
+    return processing.finish_once(ctx, FEEDS, row, lambda conn, fresh: _process(ctx, conn, fresh))
+
+
+def _process(ctx: OperationContext, conn: sqlite3.Connection, fresh: sqlite3.Row) -> None:
+    """Process the feed's input and store its processing report as the result document."""
+    document = conn.execute(
+        "SELECT * FROM documents WHERE document_id = ?", (fresh["input_document_id"],)
+    ).fetchone()
+    now = ctx.now
+    raw = bytes(document["body"]) if document["body"] is not None else None
+    report_type = JSON_REPORT
+    if fresh["feed_type"] == JSON_LISTINGS_FEED:
+        outcome = feed_processing.process(
             conn,
-            document_id=result_id,
             seller_id=fresh["seller_id"],
-            kind=FEED_RESULT,
-            content_type=report_type,
+            feed_id=fresh["feed_id"],
+            marketplace_id=json.loads(fresh["marketplace_ids"])[0],
+            raw=raw,
+            content_type=document["content_type"],
             now=now,
-            body=body,
+            image_base=ctx.base_url,
         )
-        conn.execute(
-            "UPDATE feeds SET final_status = ?, result_document_id = ?, processing_end = ? WHERE feed_id = ?",
-            (status, result_id, now, fresh["feed_id"]),
+        status, body = outcome.status, json.dumps(outcome.report, ensure_ascii=False).encode("utf-8")
+    elif fresh["feed_type"] == order_acknowledgements.FEED_TYPE:
+        acked = order_acknowledgements.process(
+            conn, seller_id=fresh["seller_id"], feed_id=fresh["feed_id"], raw=raw, now=now
         )
-        return conn.execute("SELECT * FROM feeds WHERE feed_id = ?", (fresh["feed_id"],)).fetchone()
+        status, body, report_type = acked.status, acked.report, order_acknowledgements.REPORT_CONTENT_TYPE
+    else:
+        status = "FATAL"
+        body = json.dumps(_retired_report(fresh), ensure_ascii=False).encode("utf-8")
+    result_id = new_document_id(FEED_RESULT, seller_region(ctx.store, fresh["seller_id"]))
+    create_document(
+        conn,
+        document_id=result_id,
+        seller_id=fresh["seller_id"],
+        kind=FEED_RESULT,
+        content_type=report_type,
+        now=now,
+        body=body,
+    )
+    conn.execute(
+        "UPDATE feeds SET final_status = ?, result_document_id = ?, processing_end = ? WHERE feed_id = ?",
+        (status, result_id, now, fresh["feed_id"]),
+    )
 
 
 def _retired_report(row: sqlite3.Row) -> dict[str, Any]:
@@ -279,10 +250,13 @@ def _retired_report(row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
+FEEDS = processing.Processed(table="feeds", key_column="feed_id", noun="Feed", describe=_describe)
+
+
 @operation(MODEL, "getFeed")
 def get_feed(ctx: OperationContext) -> tuple[int, dict]:
     """The feed's processing status (and result document once finished)."""
-    return 200, _describe(ctx, _load(ctx, ctx.params["feedId"]))
+    return 200, _describe(ctx, processing.load(ctx, FEEDS, ctx.params["feedId"]))
 
 
 @operation(MODEL, "getFeeds")
@@ -297,49 +271,26 @@ def get_feeds(ctx: OperationContext) -> tuple[int, dict]:
         raise ApiError(
             400, "InvalidInput", "createdSince and createdUntil must be ISO 8601 date-times."
         ) from exc
-    matches = []
-    for row in ctx.store.all(
-        "SELECT * FROM feeds WHERE seller_id = ? AND created_at >= ? AND created_at <= ? "
-        "ORDER BY created_at DESC, feed_id",
-        (ctx.seller_id, since, until),
-    ):
-        if row["feed_type"] not in params["feedTypes"]:
-            continue
-        if params.get("marketplaceIds") and not set(params["marketplaceIds"]) & set(
-            json.loads(row["marketplace_ids"])
-        ):
-            continue
-        feed = _describe(ctx, row)
-        if params.get("processingStatuses") and feed["processingStatus"] not in params["processingStatuses"]:
-            continue
-        matches.append(feed)
+    matches = processing.matching(
+        ctx, FEEDS, params, since, until, lambda row: row["feed_type"] in params["feedTypes"]
+    )
     return 200, list_page(matches, "feeds", params, offset, page_size)
 
 
 @operation(MODEL, "cancelFeed")
 def cancel_feed(ctx: OperationContext) -> tuple[int, None]:
     """Cancel a feed that is still IN_QUEUE."""
-    row = _load(ctx, ctx.params["feedId"])
-    status = _describe(ctx, row)["processingStatus"]
-    if status != "IN_QUEUE":
-        raise ApiError(
-            400, "InvalidInput", f"Only feeds in IN_QUEUE status can be cancelled; this one is {status}."
-        )
-    ctx.store.execute("UPDATE feeds SET cancelled_at = ? WHERE feed_id = ?", (ctx.now, row["feed_id"]))
-    return 200, None
+    return processing.cancel(ctx, FEEDS, ctx.params["feedId"])
 
 
 @operation(MODEL, "getFeedDocument")
 def get_feed_document(ctx: OperationContext) -> tuple[int, dict]:
     """A presigned download URL (valid 5 Amazon minutes) for one of the seller's feed documents."""
-    document_id = ctx.params["feedDocumentId"]
-    row = get_document(ctx.store, document_id, ctx.seller_id)
-    if row is None or row["kind"] not in (FEED_INPUT, FEED_RESULT):
-        raise ApiError(404, "NotFound", f"Feed document {document_id} was not found.")
-    url = presigned_url(
-        ctx.store, ctx.base_url, f"/documents/feed/{document_id}", document_id, "GET", ctx.now
+    return document_link(
+        ctx,
+        ctx.params["feedDocumentId"],
+        (FEED_INPUT, FEED_RESULT),
+        "Feed document",
+        "feedDocumentId",
+        "/documents/feed",
     )
-    body: dict[str, Any] = {"feedDocumentId": document_id, "url": url}
-    if row["compression"]:
-        body["compressionAlgorithm"] = row["compression"]
-    return 200, body

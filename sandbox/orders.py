@@ -340,15 +340,7 @@ def place_order(
             "WHERE l.seller_id = ? AND l.marketplace_id = ? AND l.sku = ?",
             (seller_id, marketplace_id, item["sku"]),
         )
-        lines.append(
-            {
-                "sku": item["sku"],
-                "asin": (listing["asin"] if listing else None) or "B000000000",
-                "title": (listing["title"] if listing else None) or f"Item {item['sku']}",
-                "price": (listing["price"] if listing else None) or 9.99,
-                "quantity": quantity,
-            }
-        )
+        lines.append(_order_line(item["sku"], listing, quantity))
     country = store.one("SELECT country_code FROM marketplaces WHERE id = ?", (marketplace_id,))
     if country is None:
         raise ControlError(f"unknown marketplace {marketplace_id}")
@@ -373,6 +365,17 @@ def place_order(
         conn.execute(f"INSERT INTO orders VALUES ({','.join('?' * 16)})", order)
         conn.executemany(f"INSERT INTO order_items VALUES ({','.join('?' * 9)})", order_items)
     return order[0]
+
+
+def _order_line(sku: str, listing: sqlite3.Row | None, quantity: int) -> dict[str, Any]:
+    """An order line for `sku` from the seller's listing, with placeholders for what it lacks."""
+    return {
+        "sku": sku,
+        "asin": (listing["asin"] if listing else None) or "B000000000",
+        "title": (listing["title"] if listing else None) or f"Item {sku}",
+        "price": (listing["price"] if listing else None) or 9.99,
+        "quantity": quantity,
+    }
 
 
 def place_orders(
@@ -416,15 +419,7 @@ def place_orders(
             fulfilled_by=MERCHANT,
             created=created,
             updated=created,
-            lines=[
-                {
-                    "sku": listing["sku"],
-                    "asin": listing["asin"] or "B000000000",
-                    "title": listing["title"] or f"Item {listing['sku']}",
-                    "price": listing["price"] or 9.99,
-                    "quantity": 1,
-                }
-            ],
+            lines=[_order_line(listing["sku"], listing, 1)],
             ship_service_level=f"Std {country} D2D Dom",
         )
         orders.append(order)

@@ -17,27 +17,24 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
-import secrets
 import sqlite3
 from typing import Any
 
 import click
 from flask import Blueprint, Response, jsonify, request
 
-from sandbox import listings_report
+from sandbox import listings_report, processing
 from sandbox.admin import bp as admin_bp
 from sandbox.cli import cli, db_option
 from sandbox.clock import iso, parse_iso
 from sandbox.db import Store, register_schema
 from sandbox.documents import (
     REPORT_DOCUMENT,
-    check_presigned,
     create_document,
-    get_document,
+    document_link,
     new_document_id,
-    no_such_key,
-    presigned_url,
     seller_region,
+    serve_document,
 )
 from sandbox.errors import ApiError
 from sandbox.faults import is_stuck
@@ -125,16 +122,6 @@ def clear_options(store: Store) -> None:
     store.execute("DELETE FROM meta WHERE key = ?", (OPTIONS_KEY,))
 
 
-def _new_report_id() -> str:
-    # Amazon report ids are 11-12 digit numbers.
-    return str(50_000_000_000 + secrets.randbelow(9_999_999_999))
-
-
-def _seller_marketplaces(store: Store, seller_id: str) -> set[str]:
-    rows = store.all("SELECT marketplace_id FROM participations WHERE seller_id = ?", (seller_id,))
-    return {row["marketplace_id"] for row in rows}
-
-
 @operation(MODEL, "createReport")
 def create_report(ctx: OperationContext) -> tuple[int, dict]:
     """Queue a listings report for the seller's marketplaces."""
@@ -148,20 +135,13 @@ def create_report(ctx: OperationContext) -> tuple[int, dict]:
             f"{', '.join(listings_report.REPORT_STATUSES)}.",
         )
     marketplace_ids = list(dict.fromkeys(body["marketplaceIds"]))
-    unknown = [m for m in marketplace_ids if m not in _seller_marketplaces(ctx.store, ctx.seller_id)]
-    if unknown:
-        raise ApiError(
-            400,
-            "InvalidInput",
-            f"Invalid marketplaceIds: {', '.join(unknown)}. The seller is not "
-            "registered in these marketplaces.",
-        )
+    processing.check_marketplaces(ctx.store, ctx.seller_id, marketplace_ids)
     now = ctx.now
     start = _parse_time(body.get("dataStartTime"), "dataStartTime", now)
     end = _parse_time(body.get("dataEndTime"), "dataEndTime", now)
     if start > end:
         raise ApiError(400, "InvalidInput", "dataStartTime must be before dataEndTime.")
-    report_id = _new_report_id()
+    report_id = processing.new_processing_id()
     ctx.store.execute(
         "INSERT INTO reports (report_id, seller_id, report_type, marketplace_ids, created_at, data_start, "
         "data_end, options) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -191,15 +171,6 @@ def _parse_time(value: str | None, name: str, now: float) -> float:
     if ts > now + 1:
         raise ApiError(400, "InvalidInput", f"Invalid {name}: it must not be in the future.")
     return ts
-
-
-def _load(ctx: OperationContext, report_id: str) -> sqlite3.Row:
-    row = ctx.store.one(
-        "SELECT * FROM reports WHERE report_id = ? AND seller_id = ?", (report_id, ctx.seller_id)
-    )
-    if row is None:
-        raise ApiError(404, "NotFound", f"Report {report_id} was not found.")
-    return row
 
 
 def _describe(ctx: OperationContext, row: sqlite3.Row) -> dict[str, Any]:
@@ -237,32 +208,33 @@ def _describe(ctx: OperationContext, row: sqlite3.Row) -> dict[str, Any]:
 
 
 def _finish(ctx: OperationContext, row: sqlite3.Row, options: dict[str, Any]) -> sqlite3.Row:
-    """Decide the final status and store the document, once (concurrent readers wait on the write lock)."""
-    store = ctx.store
-    with store.transaction() as conn:
-        fresh = conn.execute("SELECT * FROM reports WHERE report_id = ?", (row["report_id"],)).fetchone()
-        if fresh["final_status"] is not None:
-            return fresh
-        status, body, content_type = _produce(conn, ctx.base_url, fresh, options)
-        document_id = None
-        if body is not None:
-            document_id = new_document_id(REPORT_DOCUMENT, seller_region(store, fresh["seller_id"]))
-            compression = "GZIP" if options["gzip"] else None
-            create_document(
-                conn,
-                document_id=document_id,
-                seller_id=fresh["seller_id"],
-                kind=REPORT_DOCUMENT,
-                content_type=content_type,
-                now=ctx.now,
-                compression=compression,
-                body=gzip.compress(body, mtime=0) if compression else body,
-            )
-        conn.execute(
-            "UPDATE reports SET final_status = ?, document_id = ? WHERE report_id = ?",
-            (status, document_id, fresh["report_id"]),
+    """Decide the final status and store the document, once (see processing.finish_once)."""
+    return processing.finish_once(ctx, REPORTS, row, lambda conn, fresh: _settle(ctx, conn, fresh, options))
+
+
+def _settle(
+    ctx: OperationContext, conn: sqlite3.Connection, fresh: sqlite3.Row, options: dict[str, Any]
+) -> None:
+    """Store the final status and, when the report has one, its document."""
+    status, body, content_type = _produce(conn, ctx.base_url, fresh, options)
+    document_id = None
+    if body is not None:
+        document_id = new_document_id(REPORT_DOCUMENT, seller_region(ctx.store, fresh["seller_id"]))
+        compression = "GZIP" if options["gzip"] else None
+        create_document(
+            conn,
+            document_id=document_id,
+            seller_id=fresh["seller_id"],
+            kind=REPORT_DOCUMENT,
+            content_type=content_type,
+            now=ctx.now,
+            compression=compression,
+            body=gzip.compress(body, mtime=0) if compression else body,
         )
-        return conn.execute("SELECT * FROM reports WHERE report_id = ?", (fresh["report_id"],)).fetchone()
+    conn.execute(
+        "UPDATE reports SET final_status = ?, document_id = ? WHERE report_id = ?",
+        (status, document_id, fresh["report_id"]),
+    )
 
 
 def _produce(
@@ -288,10 +260,13 @@ def _produce(
     return "DONE", text.encode(encoding, errors="replace"), f"text/tab-separated-values; charset={declared}"
 
 
+REPORTS = processing.Processed(table="reports", key_column="report_id", noun="Report", describe=_describe)
+
+
 @operation(MODEL, "getReport")
 def get_report(ctx: OperationContext) -> tuple[int, dict]:
     """The report's processing status (and document id once finished)."""
-    return 200, _describe(ctx, _load(ctx, ctx.params["reportId"]))
+    return 200, _describe(ctx, processing.load(ctx, REPORTS, ctx.params["reportId"]))
 
 
 @operation(MODEL, "getReports")
@@ -305,71 +280,41 @@ def get_reports(ctx: OperationContext) -> tuple[int, dict]:
         else (now - RETENTION_SECONDS)
     )
     until = _parse_time(params["createdUntil"], "createdUntil", now) if params.get("createdUntil") else now
-    rows = ctx.store.all(
-        "SELECT * FROM reports WHERE seller_id = ? AND created_at >= ? AND created_at <= ? "
-        "ORDER BY created_at DESC, report_id",
-        (ctx.seller_id, since, until),
+    # Tokens the sandbox issues always carry reportTypes; without them every type is listed.
+    matches = processing.matching(
+        ctx,
+        REPORTS,
+        params,
+        since,
+        until,
+        lambda row: not params.get("reportTypes") or row["report_type"] in params["reportTypes"],
     )
-    matches = []
-    for row in rows:
-        if params.get("reportTypes") and row["report_type"] not in params["reportTypes"]:
-            continue
-        if params.get("marketplaceIds") and not set(params["marketplaceIds"]) & set(
-            json.loads(row["marketplace_ids"])
-        ):
-            continue
-        report = _describe(ctx, row)
-        if (
-            params.get("processingStatuses")
-            and report["processingStatus"] not in params["processingStatuses"]
-        ):
-            continue
-        matches.append(report)
     return 200, list_page(matches, "reports", params, offset, page_size)
 
 
 @operation(MODEL, "cancelReport")
 def cancel_report(ctx: OperationContext) -> tuple[int, None]:
     """Cancel a report that is still IN_QUEUE."""
-    row = _load(ctx, ctx.params["reportId"])
-    status = _describe(ctx, row)["processingStatus"]
-    if status != "IN_QUEUE":
-        raise ApiError(
-            400, "InvalidInput", f"Only reports in IN_QUEUE status can be cancelled; this one is {status}."
-        )
-    ctx.store.execute("UPDATE reports SET cancelled_at = ? WHERE report_id = ?", (ctx.now, row["report_id"]))
-    return 200, None
+    return processing.cancel(ctx, REPORTS, ctx.params["reportId"])
 
 
 @operation(MODEL, "getReportDocument")
 def get_report_document(ctx: OperationContext) -> tuple[int, dict]:
     """A presigned download URL (valid 5 Amazon minutes) for a report document of the seller."""
-    document_id = ctx.params["reportDocumentId"]
-    row = get_document(ctx.store, document_id, ctx.seller_id)
-    if row is None or row["kind"] != REPORT_DOCUMENT:
-        raise ApiError(404, "NotFound", f"Report document {document_id} was not found.")
-    body: dict[str, Any] = {
-        "reportDocumentId": document_id,
-        "url": presigned_url(
-            ctx.store, ctx.base_url, f"/documents/report/{document_id}", document_id, "GET", ctx.now
-        ),
-    }
-    if row["compression"]:
-        body["compressionAlgorithm"] = row["compression"]
-    return 200, body
+    return document_link(
+        ctx,
+        ctx.params["reportDocumentId"],
+        (REPORT_DOCUMENT,),
+        "Report document",
+        "reportDocumentId",
+        "/documents/report",
+    )
 
 
 @bp.get("/documents/report/<document_id>")
 def download_report_document(document_id: str) -> Response:
     """The document bytes behind a presigned URL (no SP-API headers needed, like S3)."""
-    sandbox = current()
-    row = get_document(sandbox.store, document_id)
-    if row is None or row["kind"] != REPORT_DOCUMENT:
-        return no_such_key()
-    denied = check_presigned(sandbox.store, document_id, "GET", sandbox.clock.now())
-    if denied is not None:
-        return denied
-    return Response(bytes(row["body"] or b""), status=200, content_type=row["content_type"])
+    return serve_document(document_id, (REPORT_DOCUMENT,))
 
 
 @admin_bp.get("/report-options")

@@ -242,8 +242,35 @@ class ProductTypeDefinition:
         )
 
 
+class ProcessingState:
+    """The ``processingStatus`` lifecycle that reports and feeds share (Reports/Feeds API 2021-06-30).
+
+    A plain mixin, not a dataclass, so each record keeps its own field order and constructor.
+    """
+
+    TERMINAL_STATUSES = frozenset({"DONE", "CANCELLED", "FATAL"})
+    """Statuses after which processing never changes again."""
+
+    processing_status: str
+
+    @property
+    def done(self) -> bool:
+        """True once processing ended, successfully or not (DONE, CANCELLED, FATAL)."""
+        return self.processing_status in self.TERMINAL_STATUSES
+
+    @staticmethod
+    def _lifecycle_fields(data: dict[str, Any]) -> dict[str, Any]:
+        """The fields a report and a feed read alike from Amazon's JSON (status, times, ``raw``)."""
+        return {
+            "processing_status": data.get("processingStatus", ""),
+            "created_time": data.get("createdTime"),
+            "processing_end_time": data.get("processingEndTime"),
+            "raw": data,
+        }
+
+
 @dataclass(frozen=True)
-class Report:
+class Report(ProcessingState):
     """A report request and its processing state."""
 
     report_id: str
@@ -260,21 +287,13 @@ class Report:
         return cls(
             report_id=data.get("reportId", ""),
             report_type=data.get("reportType", ""),
-            processing_status=data.get("processingStatus", ""),
             report_document_id=data.get("reportDocumentId"),
-            created_time=data.get("createdTime"),
-            processing_end_time=data.get("processingEndTime"),
-            raw=data,
+            **cls._lifecycle_fields(data),
         )
-
-    @property
-    def done(self) -> bool:
-        """True once processing ended, successfully or not (DONE, CANCELLED, FATAL)."""
-        return self.processing_status in ("DONE", "CANCELLED", "FATAL")
 
 
 @dataclass(frozen=True)
-class Feed:
+class Feed(ProcessingState):
     """A submitted feed and its processing state."""
 
     feed_id: str
@@ -291,17 +310,9 @@ class Feed:
         return cls(
             feed_id=data.get("feedId", ""),
             feed_type=data.get("feedType", ""),
-            processing_status=data.get("processingStatus", ""),
             result_feed_document_id=data.get("resultFeedDocumentId"),
-            created_time=data.get("createdTime"),
-            processing_end_time=data.get("processingEndTime"),
-            raw=data,
+            **cls._lifecycle_fields(data),
         )
-
-    @property
-    def done(self) -> bool:
-        """True once processing ended (DONE, CANCELLED, FATAL)."""
-        return self.processing_status in ("DONE", "CANCELLED", "FATAL")
 
 
 @dataclass(frozen=True)
