@@ -189,6 +189,17 @@ def amazon_config(server: SandboxServer) -> dict:
 
 
 @pytest.fixture
+def sandbox_app_config(app_config: dict, sandbox: SandboxServer) -> dict:
+    """``app_config`` pointing the app under test at the ``sandbox`` fixture.
+
+    A test module adopts it as its ``app_config`` (its own ``sandbox`` fixture, if any, is the one used)::
+
+        app_config = sandbox_app_config
+    """
+    return {**app_config, **amazon_config(sandbox)}
+
+
+@pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
     """A seeded sandbox (the local Amazon) over real HTTP on a random port; see ``amazon_config``."""
     with SandboxServer() as server:

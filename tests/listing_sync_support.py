@@ -1,13 +1,16 @@
-"""Helpers for the Link and Sync listings tests: the demo seller connected for real, its offers as the
-sandbox holds them, runs started and worked, and checks of what was sent against Amazon's schemas."""
+"""Helpers for the Link and Sync listings tests: a sandbox on a fast clock (a fixture), the demo seller
+connected for real, its offers as the sandbox holds them, runs started and worked, and checks of what
+was sent against Amazon's schemas."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from jsonschema import Draft7Validator
 
@@ -35,6 +38,13 @@ from webapp.services.runs import start_run
 US = "ATVPDKIKX0DER"
 # 1 real second = 300 Amazon seconds: reports (3 min) and feeds (2.5 min) finish in about a second.
 FAST_SANDBOX = {"SANDBOX_TIME_SCALE": 300}
+
+
+@pytest.fixture
+def fast_sandbox() -> Iterator[SandboxServer]:
+    """A seeded sandbox on a fast clock."""
+    with SandboxServer(FAST_SANDBOX) as server:
+        yield server
 
 
 def demo_channel(sandbox: SandboxServer, account_id: int | None = None) -> Channel:

@@ -1,12 +1,14 @@
-"""Helpers for the Publish / Overwrite / listing-action tests: a channel connected to the sandbox's demo
-seller, source items and variants in the database, runs executed by a real RQ worker, and the
-sandbox's side (catalog rows, listings, call log) read back."""
+"""Helpers and shared fixtures for the Publish / Overwrite / listing-action tests: a fast sandbox, a
+channel connected to the sandbox's demo seller, source items and variants in the database, runs
+executed by a real RQ worker, and the sandbox's side (catalog rows, listings, call log) read back."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from redis import Redis
 
@@ -14,7 +16,7 @@ from sandbox.seed import DEMO_SELLER_ID, check_digit
 from sandbox.testing import SandboxServer
 from tests.amazon.models import MODELS
 from tests.runs_support import fresh, work
-from webapp.amazon import SellerApi
+from webapp.amazon import SellerApi, clear_token_cache
 from webapp.amazon.transport import Exchange
 from webapp.extensions import db
 from webapp.models import (
@@ -29,14 +31,31 @@ from webapp.models import (
     RunKind,
     Source,
     SourceItem,
+    TemplatePurpose,
     VariantHistory,
 )
 from webapp.services.connections import credentials_for
+from webapp.services.mapping_engine import ensure_template
 from webapp.services.runs import start_run
 
 US = "ATVPDKIKX0DER"
 # The sandbox's world runs 60x faster: feeds are processed in seconds, not minutes.
 TIME_SCALE = 60.0
+
+
+def fast_sandbox(seed: dict | bool = True) -> Iterator[SandboxServer]:
+    """A sandbox seeded with ``seed`` whose clock runs ``TIME_SCALE`` times faster (feeds finish in
+    seconds), with the adapter's token cache cleared before and after; for a fixture to ``yield from``."""
+    clear_token_cache()
+    with SandboxServer({"SANDBOX_TIME_SCALE": TIME_SCALE}, seed=seed) as server:
+        yield server
+    clear_token_cache()
+
+
+@pytest.fixture
+def offers_sandbox() -> Iterator[SandboxServer]:
+    """A fast sandbox with enough merchant-fulfilled offers of the demo seller for a feed."""
+    yield from fast_sandbox({"listings": 120})
 
 
 def demo_channel(sandbox: SandboxServer, fulfillment: str = "DEFAULT", name: str = "Acme") -> Channel:
@@ -65,6 +84,21 @@ def demo_channel(sandbox: SandboxServer, fulfillment: str = "DEFAULT", name: str
     db.session.add(channel)
     db.session.commit()
     return channel
+
+
+@pytest.fixture
+def fbm_channel(app, sandbox: SandboxServer) -> Channel:
+    """An FBM channel of a new account, selling as the demo seller."""
+    return demo_channel(sandbox)
+
+
+def set_template_rule(channel: Channel, purpose: TemplatePurpose, amazon_field: str, **values) -> None:
+    """Change one row (``amazon_field``) of the channel's template for ``purpose``."""
+    template = ensure_template(channel.id, purpose)
+    rule = next(r for r in template.rules if r.amazon_field == amazon_field)
+    for name, value in values.items():
+        setattr(rule, name, value)
+    db.session.commit()
 
 
 def add_item(channel: Channel, sku: str, **fields) -> SourceItem:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sandbox.seed import DEMO_SELLER_ID
 from sandbox.testing import SandboxServer
 from tests.amazon.models import check_all
-from tests.conftest import amazon_config
+from tests.conftest import amazon_config, sandbox_app_config
 from tests.listing_sync_support import FAST_SANDBOX, US, demo_channel, run_job, variant
 from tests.listings_support import account_id_of, add_variant
 from tests.runs_support import fresh, horse_pids, notes, wait_for, work, worker_process
@@ -46,10 +46,8 @@ def sandbox():
         yield server
 
 
-@pytest.fixture
-def app_config(app_config, sandbox):
-    """The app under test talks to the sandbox."""
-    return {**app_config, **amazon_config(sandbox)}
+# The shared fixture, adopted under the name the ``app`` fixture requests.
+app_config = sandbox_app_config
 
 
 def report_offers(sandbox: SandboxServer) -> list[dict]:

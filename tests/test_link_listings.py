@@ -8,10 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from sandbox.seed import DEMO_SELLER_ID
-from sandbox.testing import SandboxServer
 from tests.amazon.models import check_all
-from tests.conftest import amazon_config
-from tests.listing_sync_support import FAST_SANDBOX, amazon_offers, demo_channel, run_job, variant
+from tests.conftest import sandbox_app_config
+from tests.listing_sync_support import amazon_offers, demo_channel, fast_sandbox, run_job, variant
 from tests.listings_support import add_variant
 from tests.runs_support import notes
 from webapp.amazon.transport import recording
@@ -19,18 +18,9 @@ from webapp.extensions import db
 from webapp.models import RunKind, RunStatus, VariantHistory, VariantStatus
 from webapp.services.listing_selection import selection_for
 
-
-@pytest.fixture
-def sandbox():
-    """A seeded sandbox on a fast clock."""
-    with SandboxServer(FAST_SANDBOX) as server:
-        yield server
-
-
-@pytest.fixture
-def app_config(app_config, sandbox):
-    """The app under test talks to the sandbox."""
-    return {**app_config, **amazon_config(sandbox)}
+# Shared fixtures, adopted under the names the tests and the ``app`` fixture request.
+sandbox = fast_sandbox
+app_config = sandbox_app_config
 
 
 def test_link_matches_by_sku_only_and_reports_what_it_found(app, redis, sandbox):

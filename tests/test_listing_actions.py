@@ -8,19 +8,19 @@ from decimal import Decimal
 import pytest
 from jsonschema import Draft7Validator
 
-from sandbox.testing import SandboxServer
 from tests.amazon.models import check_all
-from tests.conftest import amazon_config
+from tests.conftest import sandbox_app_config
 from tests.publishing_support import (
-    TIME_SCALE,
     add_item,
     add_variant,
     amazon,
     bodies,
     demo_channel,
     demo_listings,
+    fbm_channel,
     feed_schemas,
     history,
+    offers_sandbox,
     operations,
     run_job,
     select,
@@ -28,33 +28,16 @@ from tests.publishing_support import (
     uploaded_feeds,
     variant,
 )
-from webapp.amazon import NotFound, clear_token_cache
+from webapp.amazon import NotFound
 from webapp.amazon.transport import recording
 from webapp.models import RunKind, RunStatus, VariantStatus
 
 ACTION = RunKind.LISTING_ACTION
 
-
-@pytest.fixture
-def sandbox():
-    """A seeded sandbox whose clock runs ``TIME_SCALE`` times faster (feeds finish in seconds), with
-    enough merchant-fulfilled offers of the demo seller for a feed."""
-    clear_token_cache()
-    with SandboxServer({"SANDBOX_TIME_SCALE": TIME_SCALE}, seed={"listings": 120}) as server:
-        yield server
-    clear_token_cache()
-
-
-@pytest.fixture
-def app_config(app_config, sandbox):
-    """The app under test talks to the sandbox."""
-    return {**app_config, **amazon_config(sandbox)}
-
-
-@pytest.fixture
-def channel(app, sandbox):
-    """An FBM channel of a new account, selling as the demo seller."""
-    return demo_channel(sandbox)
+# Shared fixtures, adopted under the names the tests and the ``app`` fixture request.
+sandbox = offers_sandbox
+app_config = sandbox_app_config
+channel = fbm_channel
 
 
 def linked(channel, offer: dict, status: VariantStatus = VariantStatus.LINKED, quantity: int = 9, **fields):

@@ -10,23 +10,14 @@ import pytest
 
 from sandbox.seed import DEMO_SELLER_ID
 from sandbox.testing import SandboxServer
-from tests.conftest import amazon_config
-from tests.listing_sync_support import FAST_SANDBOX, US
+from tests.conftest import sandbox_app_config
+from tests.listing_sync_support import US, fast_sandbox
 from webapp.amazon import SellerApi, SellerCredentials
 from webapp.services.listings_report import parse_price, read_rows
 
-
-@pytest.fixture
-def sandbox():
-    """A seeded sandbox on a fast clock."""
-    with SandboxServer(FAST_SANDBOX) as server:
-        yield server
-
-
-@pytest.fixture
-def app_config(app_config, sandbox):
-    """The app under test talks to the sandbox."""
-    return {**app_config, **amazon_config(sandbox)}
+# Shared fixtures, adopted under the names the tests and the ``app`` fixture request.
+sandbox = fast_sandbox
+app_config = sandbox_app_config
 
 
 def report_lines(sandbox: SandboxServer, **options) -> list[str]:

@@ -7,9 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from sandbox.order_acknowledgements import FEED_TYPE
-from sandbox.testing import SandboxServer
-from tests.conftest import amazon_config
-from tests.listing_sync_support import FAST_SANDBOX, demo_channel, run_job
+from tests.conftest import sandbox_app_config
+from tests.listing_sync_support import demo_channel, fast_sandbox, run_job
 from tests.listings_support import account_id_of
 from tests.orders_support import imported, place_order, with_default_mappings
 from tests.runs_support import notes
@@ -18,18 +17,9 @@ from webapp.models import Channel, Order, RunKind, RunStatus
 from webapp.models.order import FulfilledBy
 from webapp.services.order_acknowledgement import build_document, parse_report
 
-
-@pytest.fixture
-def sandbox():
-    """A seeded sandbox whose clock runs fast, so Amazon processes the feed in well under a second."""
-    with SandboxServer(FAST_SANDBOX) as server:
-        yield server
-
-
-@pytest.fixture
-def app_config(app_config, sandbox):
-    """The adapter pointed at the sandbox."""
-    return {**app_config, **amazon_config(sandbox)}
+# Shared fixtures, adopted under the names the tests and the ``app`` fixture request.
+sandbox = fast_sandbox
+app_config = sandbox_app_config
 
 
 @pytest.fixture

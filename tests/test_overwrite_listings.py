@@ -3,66 +3,44 @@ over HTTP; payloads are checked against Amazon's models and the listings read ba
 
 from __future__ import annotations
 
-import pytest
 from jsonschema import Draft7Validator
 
-from sandbox.testing import SandboxServer
 from tests.amazon.models import check_all
-from tests.conftest import amazon_config
+from tests.conftest import sandbox_app_config
 from tests.publishing_support import (
-    TIME_SCALE,
     add_item,
     add_variant,
     amazon,
     bodies,
     demo_channel,
     demo_listings,
+    fbm_channel,
     feed_schemas,
+    offers_sandbox,
     operations,
     run_job,
     select,
+    set_template_rule,
     sku_notes,
     uploaded_feeds,
     variant,
 )
-from webapp.amazon import clear_token_cache
 from webapp.amazon.transport import recording
-from webapp.extensions import db
 from webapp.models import MappingMode, RunKind, RunStatus, TemplatePurpose, VariantStatus
-from webapp.services.mapping_engine import DESCRIPTION, MPN, ensure_template
+from webapp.services.mapping_engine import DESCRIPTION, MPN
 
 OVERWRITE = RunKind.OVERWRITE_LISTINGS
 IMAGES = ["https://img.example.com/a.jpg", "https://img.example.com/b.jpg"]
 
-
-@pytest.fixture
-def sandbox():
-    """A seeded sandbox whose clock runs ``TIME_SCALE`` times faster (feeds finish in seconds)."""
-    clear_token_cache()
-    with SandboxServer({"SANDBOX_TIME_SCALE": TIME_SCALE}, seed={"listings": 120}) as server:
-        yield server
-    clear_token_cache()
-
-
-@pytest.fixture
-def app_config(app_config, sandbox):
-    """The app under test talks to the sandbox."""
-    return {**app_config, **amazon_config(sandbox)}
-
-
-@pytest.fixture
-def channel(app, sandbox):
-    """An FBM channel of a new account, selling as the demo seller."""
-    return demo_channel(sandbox)
+# Shared fixtures, adopted under the names the tests and the ``app`` fixture request.
+sandbox = offers_sandbox
+app_config = sandbox_app_config
+channel = fbm_channel
 
 
 def set_rule(channel, amazon_field: str, **values) -> None:
     """Change one row of the channel's Overwrite template."""
-    template = ensure_template(channel.id, TemplatePurpose.OVERWRITE)
-    rule = next(r for r in template.rules if r.amazon_field == amazon_field)
-    for name, value in values.items():
-        setattr(rule, name, value)
-    db.session.commit()
+    set_template_rule(channel, TemplatePurpose.OVERWRITE, amazon_field, **values)
 
 
 def linked(channel, offer: dict, **item_fields):

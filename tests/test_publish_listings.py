@@ -10,11 +10,9 @@ import sqlalchemy as sa
 from jsonschema import Draft7Validator
 
 from sandbox.seed import DEMO_SELLER_ID
-from sandbox.testing import SandboxServer
 from tests.amazon.models import check_all
-from tests.conftest import amazon_config
+from tests.conftest import sandbox_app_config
 from tests.publishing_support import (
-    TIME_SCALE,
     add_catalog_item,
     add_item,
     add_variant,
@@ -22,16 +20,19 @@ from tests.publishing_support import (
     bodies,
     catalog_size,
     demo_channel,
+    fast_sandbox,
+    fbm_channel,
     feed_schemas,
     history,
     operations,
     run_job,
     select,
+    set_template_rule,
     sku_notes,
     uploaded_feeds,
     variant,
 )
-from webapp.amazon import NotFound, clear_token_cache, help_for
+from webapp.amazon import NotFound, help_for
 from webapp.amazon.transport import recording
 from webapp.extensions import db
 from webapp.models import (
@@ -44,39 +45,25 @@ from webapp.models import (
     TemplatePurpose,
     VariantStatus,
 )
-from webapp.services.mapping_engine import CONDITION_NOTE, PRICE, ensure_template
+from webapp.services.mapping_engine import CONDITION_NOTE, PRICE
 
 PUBLISH = RunKind.PUBLISH_LISTINGS
 
 
 @pytest.fixture
 def sandbox():
-    """A seeded sandbox whose clock runs ``TIME_SCALE`` times faster (feeds finish in seconds)."""
-    clear_token_cache()
-    with SandboxServer({"SANDBOX_TIME_SCALE": TIME_SCALE}) as server:
-        yield server
-    clear_token_cache()
+    """A fast sandbox with the default seed."""
+    yield from fast_sandbox()
 
 
-@pytest.fixture
-def app_config(app_config, sandbox):
-    """The app under test talks to the sandbox."""
-    return {**app_config, **amazon_config(sandbox)}
-
-
-@pytest.fixture
-def channel(app, sandbox):
-    """An FBM channel of a new account, selling as the demo seller."""
-    return demo_channel(sandbox)
+# Shared fixtures, adopted under the names the tests and the ``app`` fixture request.
+app_config = sandbox_app_config
+channel = fbm_channel
 
 
 def set_rule(channel, amazon_field: str, **values) -> None:
     """Change one row of the channel's Publish template."""
-    template = ensure_template(channel.id, TemplatePurpose.PUBLISH)
-    rule = next(r for r in template.rules if r.amazon_field == amazon_field)
-    for name, value in values.items():
-        setattr(rule, name, value)
-    db.session.commit()
+    set_template_rule(channel, TemplatePurpose.PUBLISH, amazon_field, **values)
 
 
 def test_fbm_offer_is_published_on_the_asin_found_by_upc(app, redis, sandbox, channel):

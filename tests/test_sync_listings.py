@@ -6,21 +6,19 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
 
 from sandbox.seed import DEMO_SELLER_ID
-from sandbox.testing import SandboxServer
 from tests.amazon.models import check_all
-from tests.conftest import amazon_config
+from tests.conftest import sandbox_app_config
 from tests.listing_sync_support import (
-    FAST_SANDBOX,
     US,
     add_linked,
     amazon_offer,
     amazon_offers,
     check_feed_document,
     demo_channel,
+    fast_sandbox,
     give_source,
     offer_price,
     price_from_listing_price,
@@ -45,18 +43,9 @@ from webapp.services.connections import credentials_for
 from webapp.services.listing_history import set_status
 from webapp.services.mapping_engine import load_template, row_fields
 
-
-@pytest.fixture
-def sandbox():
-    """A seeded sandbox on a fast clock."""
-    with SandboxServer(FAST_SANDBOX) as server:
-        yield server
-
-
-@pytest.fixture
-def app_config(app_config, sandbox):
-    """The app under test talks to the sandbox."""
-    return {**app_config, **amazon_config(sandbox)}
+# Shared fixtures, adopted under the names the tests and the ``app`` fixture request.
+sandbox = fast_sandbox
+app_config = sandbox_app_config
 
 
 def sp_operations(exchanges) -> list[str]:

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from sandbox.testing import SandboxServer
+from tests.conftest import amazon_config
+
 CHROMIUM = os.environ.get("PLAYWRIGHT_CHROMIUM", "/usr/bin/chromium")
 # Flags for a sandboxed CI machine with no network: no background traffic, no GPU, root-safe.
 CHROMIUM_ARGS = [
@@ -89,3 +92,10 @@ def pytest_runtest_makereport(item, call):
 def app_config(app_config):
     """Browser tests run with CSRF protection on, as production does."""
     return {**app_config, "WTF_CSRF_ENABLED": True}
+
+
+@pytest.fixture
+def worker_env(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker process reads the sandbox's settings from its environment."""
+    for key, value in amazon_config(sandbox).items():
+        monkeypatch.setenv(key, str(value))

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sandbox.testing import SandboxServer
+from tests.browser.accounts import submit_registration
 from tests.conftest import amazon_config
 from tests.runs_support import worker_process
 
@@ -30,12 +31,7 @@ def sandbox_for(app, live_server, monkeypatch) -> Iterator[SandboxServer]:
 
 def test_seller_connects_amazon_in_one_click(app, live_server, sandbox_for, page, tmp_path):
     base = live_server.url
-    page.goto(f"{base}/auth/register")
-    page.get_by_label("Business name").fill("Acme Goods")
-    page.get_by_label("Email").fill("seller@example.com")
-    page.get_by_label("Password", exact=True).fill("correct horse battery")
-    page.get_by_label("Repeat password").fill("correct horse battery")
-    page.get_by_role("button", name="Create account").click()
+    submit_registration(page, base)
 
     page.get_by_role("link", name="Connections").click()
     expect(page.get_by_role("heading", name="Connect your Amazon seller account")).to_be_visible()

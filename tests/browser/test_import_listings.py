@@ -9,9 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from sandbox.testing import SandboxServer
-from tests.browser.test_listings import demo_channel_of, register
-from tests.conftest import amazon_config
-from tests.listing_sync_support import FAST_SANDBOX
+from tests.browser.accounts import register
+from tests.conftest import sandbox_app_config
+from tests.listing_sync_support import FAST_SANDBOX, demo_channel
 from tests.listings_support import account_id_of
 from tests.runs_support import worker_process
 
@@ -25,17 +25,8 @@ def sandbox():
         yield server
 
 
-@pytest.fixture
-def app_config(app_config, sandbox):
-    """The app under test talks to the sandbox."""
-    return {**app_config, **amazon_config(sandbox)}
-
-
-@pytest.fixture
-def worker_env(sandbox, monkeypatch):
-    """The worker process reads the sandbox's settings from its environment."""
-    for key, value in amazon_config(sandbox).items():
-        monkeypatch.setenv(key, str(value))
+# The shared fixture, adopted under the name the ``app`` fixture requests.
+app_config = sandbox_app_config
 
 
 def test_seller_runs_an_import_from_the_channel_page_and_reads_its_notifications(
@@ -43,7 +34,7 @@ def test_seller_runs_an_import_from_the_channel_page_and_reads_its_notifications
 ):
     base = live_server.url
     register(page, base)
-    channel = demo_channel_of(account_id_of(), sandbox)
+    channel = demo_channel(sandbox, account_id_of())
     suspect = sandbox.sandbox.store.one(
         "SELECT sku FROM listings WHERE marketplace_id = ? AND (price IS NULL OR quantity >= 1000000) "
         "AND fulfillment_channel = 'DEFAULT' AND seller_id = (SELECT seller_id FROM listings WHERE sku = ?)",

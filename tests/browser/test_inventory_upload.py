@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.accounts import submit_registration
 from tests.runs_support import worker_process
 from tests.sources_support import csv_bytes
 
@@ -21,12 +22,7 @@ def test_seller_uploads_a_supplier_csv_and_finds_the_items(app, live_server, pag
     rows = [[f"ACME-{n:03d}", f"Acme widget {n}", "036000291452", "4.50", str(n % 5)] for n in range(ROWS)]
     csv_file.write_bytes(b"\xef\xbb\xbf" + csv_bytes(rows, ["Item SKU", "Title", "UPC", "Cost", "Qty"]))
 
-    page.goto(f"{base}/auth/register")
-    page.get_by_label("Business name").fill("Acme Goods")
-    page.get_by_label("Email").fill("seller@example.com")
-    page.get_by_label("Password", exact=True).fill("correct horse battery")
-    page.get_by_label("Repeat password").fill("correct horse battery")
-    page.get_by_role("button", name="Create account").click()
+    submit_registration(page, base)
     page.get_by_role("button", name="Log out").click()
     page.get_by_label("Email").fill("seller@example.com")
     page.get_by_label("Password").fill("correct horse battery")

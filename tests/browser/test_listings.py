@@ -8,57 +8,18 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from sandbox.seed import DEMO_SELLER_ID
-from tests.conftest import amazon_config
-from tests.listing_sync_support import add_linked, amazon_offer, amazon_offers, give_source
+from tests.browser.accounts import register
+from tests.conftest import sandbox_app_config
+from tests.listing_sync_support import add_linked, amazon_offer, amazon_offers, demo_channel, give_source
 from tests.listings_support import account_id_of
 from tests.runs_support import worker_process
-from webapp.extensions import db
-from webapp.models import Channel, Connection, VariantStatus
+from webapp.models import VariantStatus
 
 pytestmark = pytest.mark.browser
-US = "ATVPDKIKX0DER"
 
 
-@pytest.fixture
-def app_config(app_config, sandbox):
-    """The app under test talks to the sandbox."""
-    return {**app_config, **amazon_config(sandbox)}
-
-
-@pytest.fixture
-def worker_env(sandbox, monkeypatch):
-    """The worker process reads the sandbox's settings from its environment."""
-    for key, value in amazon_config(sandbox).items():
-        monkeypatch.setenv(key, str(value))
-
-
-def register(page, base: str) -> None:
-    page.goto(f"{base}/auth/register")
-    page.get_by_label("Business name").fill("Acme Goods")
-    page.get_by_label("Email").fill("seller@example.com")
-    page.get_by_label("Password", exact=True).fill("correct horse battery")
-    page.get_by_label("Repeat password").fill("correct horse battery")
-    page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-
-
-def demo_channel_of(account_id: int, sandbox) -> Channel:
-    """The demo seller connected to ``account_id`` (a real refresh token) with a US channel."""
-    connection = Connection(
-        account_id=account_id,
-        name="Demo seller",
-        selling_partner_id=DEMO_SELLER_ID,
-        marketplace_id=US,
-        region="na",
-        refresh_token=sandbox.authorize()["refresh_token"],
-    )
-    db.session.add(connection)
-    db.session.flush()
-    channel = Channel(account_id=account_id, connection_id=connection.id, name="Amazon US", marketplace_id=US)
-    db.session.add(channel)
-    db.session.commit()
-    return channel
+# The shared fixture, adopted under the name the ``app`` fixture requests.
+app_config = sandbox_app_config
 
 
 def test_seller_filters_ticks_syncs_and_reads_the_history(
@@ -66,7 +27,7 @@ def test_seller_filters_ticks_syncs_and_reads_the_history(
 ):
     base = live_server.url
     register(page, base)
-    channel = demo_channel_of(account_id_of(), sandbox)
+    channel = demo_channel(sandbox, account_id_of())
     fbm = amazon_offers(sandbox, fba=False)
     target = add_linked(channel, fbm[0])
     add_linked(channel, fbm[1])

@@ -8,8 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_listings import demo_channel_of, register
-from tests.conftest import amazon_config
+from tests.browser.accounts import register
+from tests.conftest import sandbox_app_config
+from tests.listing_sync_support import demo_channel
 from tests.listings_support import account_id_of
 from tests.orders_support import place_order, with_default_mappings
 from tests.runs_support import worker_process
@@ -17,17 +18,8 @@ from tests.runs_support import worker_process
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def app_config(app_config, sandbox):
-    """The app under test talks to the sandbox."""
-    return {**app_config, **amazon_config(sandbox)}
-
-
-@pytest.fixture
-def worker_env(sandbox, monkeypatch):
-    """The worker process reads the sandbox's settings from its environment."""
-    for key, value in amazon_config(sandbox).items():
-        monkeypatch.setenv(key, str(value))
+# The shared fixture, adopted under the name the ``app`` fixture requests.
+app_config = sandbox_app_config
 
 
 def run_from_orders_page(page, base: str, button: str) -> None:
@@ -43,7 +35,7 @@ def test_seller_gets_orders_adds_tracking_syncs_and_sees_it_accepted(
 ):
     base = live_server.url
     register(page, base)
-    with_default_mappings(demo_channel_of(account_id_of(), sandbox))
+    with_default_mappings(demo_channel(sandbox, account_id_of()))
     order_id = place_order(sandbox)  # a new unshipped order on Amazon, one item
 
     with worker_process(app, tmp_path / "worker.log"):
