@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import random
 from types import ModuleType
 from typing import Any
 
@@ -74,8 +75,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     for operation, fault in settings["SANDBOX_FAULTS"].items():
         set_fault(store, operation, fault)
+    fault_seed = str(settings["SANDBOX_FAULT_SEED"])
     app.extensions["sandbox"] = Sandbox(
-        settings=settings, store=store, clock=Clock(store, settings["SANDBOX_TIME_SCALE"])
+        settings=settings,
+        store=store,
+        clock=Clock(store, settings["SANDBOX_TIME_SCALE"]),
+        rng=random.Random(fault_seed) if fault_seed else random.Random(),
     )
     app.register_blueprint(operations.bp)
     app.register_blueprint(admin.bp)

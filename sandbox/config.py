@@ -17,6 +17,8 @@ DEFAULTS: dict[str, Any] = {
     "SANDBOX_LWA_CLIENT_SECRET": "shelfsync-demo-secret",
     "SANDBOX_REDIRECT_URIS": "http://127.0.0.1:5000/connections/amazon/callback",
     "SANDBOX_FAULTS": "",
+    # Seeds the random draws of partial faults (p429: 0.5 ...); empty = a fresh seed per start.
+    "SANDBOX_FAULT_SEED": "",
     "SANDBOX_PUBLIC_URL": "",
 }
 

@@ -55,7 +55,8 @@ class SandboxServer:
     ) -> None:
         """`config` overrides settings (default DB: temp file). `seed`: True = small world, dict = options."""
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
-        config = dict(config or {})
+        # A fixed fault seed: a test with partial faults sees the same failures on every run.
+        config = {"SANDBOX_FAULT_SEED": "shelfsync-tests", **(config or {})}
         if "SANDBOX_DB" not in config:
             self._tmp = tempfile.TemporaryDirectory(prefix="sandbox-")
             config["SANDBOX_DB"] = str(Path(self._tmp.name) / "sandbox.db")

@@ -106,6 +106,30 @@ def test_partial_fault_share(sandbox_server: SandboxServer, spapi: Callable[...,
     assert 10 <= failures <= 50
 
 
+def _fault_pattern(server: SandboxServer) -> list[bool]:
+    """Which of 30 getListingsItem calls failed, with a 50% 503 fault."""
+    listings = make_client(server, ListingsItems, server.authorize(DEMO_SELLER_ID)["refresh_token"])
+    server.admin("put", "/faults/getListingsItem", json={"p503": 0.5})
+    failed = []
+    for _ in range(30):
+        try:
+            listings.get_listings_item(DEMO_SELLER_ID, "DEMO-000001", marketplaceIds=US)
+            failed.append(False)
+        except SellingApiTemporarilyUnavailableException:
+            failed.append(True)
+    return failed
+
+
+def test_a_fault_seed_repeats_the_same_failures_and_another_seed_does_not() -> None:
+    patterns = []
+    for seed in ("one", "one", "two"):
+        with SandboxServer({"SANDBOX_RATE_LIMITS": "off", "SANDBOX_FAULT_SEED": seed}) as server:
+            patterns.append(_fault_pattern(server))
+    assert patterns[0] == patterns[1]
+    assert patterns[0] != patterns[2]
+    assert any(patterns[0]) and not all(patterns[0])
+
+
 def test_latency_fault(sandbox_server: SandboxServer, spapi: Callable[..., Any]) -> None:
     listings = spapi(ListingsItems)
     listings.get_listings_item(DEMO_SELLER_ID, "DEMO-000001", marketplaceIds=US)
