@@ -11,7 +11,8 @@ from tests.listing_sync_support import demo_channel, run_job
 from tests.listings_support import account_id_of, add_variant, other_account
 from tests.order_routing_support import make_source, routed_sources, stock
 from tests.orders_support import amazon_change, imported, place_order, queued_run, run_concurrently
-from tests.runs_support import fresh, notes
+from tests.runs_support import fresh, notes, work
+from tests.sources_support import add_source, csv_bytes, upload
 from webapp.extensions import db
 from webapp.models import AttentionCode, Channel, Order, RoutingState, RunKind, RunStatus
 from webapp.models.channel import ORDER_STATUSES
@@ -293,3 +294,70 @@ def test_a_cancelled_order_cannot_be_routed_by_hand(app, redis, client, channel,
     assert order_of(channel, amazon_id).routing_state == RoutingState.NOT_APPLICABLE
     assert "This order is cancelled: there is nothing left to route." in page
     assert "Route again" not in page
+
+
+def test_two_orders_for_the_last_unit_in_one_run_do_not_both_go_to_that_source(app, redis, channel, sandbox):
+    add_variant(channel, "MUG-1")
+    cheap = make_source(channel.account_id, "Cheap Supply", compliant=True)
+    stock(cheap, "MUG-1", 1, cost="1.00")
+    backup = make_source(channel.account_id, "Backup Supply", compliant=True)
+    stock(backup, "MUG-1", 5, cost="2.00")
+    first = place_order(sandbox, items=[{"sku": "MUG-1", "quantity": 1}])
+    second = place_order(sandbox, items=[{"sku": "MUG-1", "quantity": 1}])
+
+    get_orders(app, redis, channel)
+
+    chosen = sorted(routed_sources(order_of(channel, amazon_id))["MUG-1"] for amazon_id in (first, second))
+    assert chosen == sorted([cheap.id, backup.id])
+
+
+def supplier_upload(client, app, redis, source_id: int, quantity: int) -> None:
+    """The supplier's inventory file stating ``quantity`` of MUG-1, imported by the real job."""
+    upload(client, source_id, csv_bytes([["MUG-1", "Mug", "", "4.00", quantity]]))
+    work(app, redis)
+
+
+def test_stock_routed_earlier_stays_reserved_until_the_suppliers_figure_changes(
+    app, redis, client, channel, sandbox
+):
+    add_variant(channel, "MUG-1")
+    supplier_id = add_source(client, "Good Supply", compliant=True)
+    supplier_upload(client, app, redis, supplier_id, 1)
+    first = place_order(sandbox, items=[{"sku": "MUG-1", "quantity": 1}])
+    get_orders(app, redis, channel)
+    assert routed_sources(order_of(channel, first)) == {"MUG-1": supplier_id}
+
+    second = place_order(sandbox, items=[{"sku": "MUG-1", "quantity": 1}])
+    get_orders(app, redis, channel)
+    order = order_of(channel, second)
+    assert order.routing_state == RoutingState.NEEDS_ATTENTION
+    [entry] = order.attention
+    assert "hold only 0 not already routed to other orders (Good Supply: 1 in stock)" in entry["message"]
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Good Supply (0 available, fewer than ordered)" in page
+
+    # The same figure again: the supplier has not taken the first order off it yet.
+    supplier_upload(client, app, redis, supplier_id, 1)
+    client.post(f"/orders/{order.id}/route")
+    assert order_of(channel, second).routing_state == RoutingState.NEEDS_ATTENTION
+
+    # A new figure accounts for every order routed before it.
+    supplier_upload(client, app, redis, supplier_id, 3)
+    client.post(f"/orders/{order.id}/route")
+    assert routed_sources(order_of(channel, second)) == {"MUG-1": supplier_id}
+    assert order_of(channel, second).routing_state == RoutingState.ROUTED
+
+
+def test_a_cancelled_order_gives_its_reserved_stock_back(app, redis, channel, sandbox):
+    add_variant(channel, "MUG-1")
+    supplier = make_source(channel.account_id, "Good Supply", compliant=True)
+    stock(supplier, "MUG-1", 1)
+    first = place_order(sandbox, items=[{"sku": "MUG-1", "quantity": 1}])
+    get_orders(app, redis, channel)
+    amazon_change(sandbox, first, "cancel")
+
+    second = place_order(sandbox, items=[{"sku": "MUG-1", "quantity": 1}])
+    get_orders(app, redis, channel)
+
+    assert order_of(channel, first).status == "CANCELLED"
+    assert routed_sources(order_of(channel, second)) == {"MUG-1": supplier.id}

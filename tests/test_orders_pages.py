@@ -388,7 +388,7 @@ def test_the_reroute_form_offers_compliant_sources_with_their_stock(client, chan
 
     html = detail(client, order)
 
-    assert f'<option value="{good.id}"' in html and "Good Supply (7 in stock)" in html
+    assert f'<option value="{good.id}"' in html and "Good Supply (7 available)" in html
     assert f'<option value="{empty.id}"' in html and "does not stock this SKU" in html
     assert "Bad Supply" not in html
     assert html.index("Good Supply (7") < html.index("Empty Supply (")

@@ -246,6 +246,8 @@ class OrderItem(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("order_id", "amazon_order_item_id", name="uq_order_items_order_item"),
         sa.Index("ix_order_items_account_sku", "account_id", "sku"),
+        # Routing's stock reservations: what was routed to a source since a given time.
+        sa.Index("ix_order_items_routed_source_at", "routed_source_id", "routed_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -262,7 +264,7 @@ class OrderItem(db.Model):
         sa.ForeignKey("listing_variants.id", ondelete="SET NULL"), index=True
     )
     routed_source_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("sources.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("sources.id", ondelete="SET NULL")
     )
     routed_at: so.Mapped[datetime | None]
 

@@ -10,8 +10,13 @@ An item goes to a source that
   source is never chosen, whatever its stock.
 
 Among several eligible sources the linked one wins, then the cheapest cost, then the most stock, then the
-oldest source (so the choice is the same every time). Stock is not reserved: a source's quantity is the
-supplier's own figure, replaced by its next upload, so routing compares against it and nothing more.
+oldest source (so the choice is the same every time).
+
+Stock is reserved: a source item's quantity is the supplier's figure as of its last change
+(``SourceItem.changed_at``), so the items routed to that source since then (in orders not cancelled or
+unfulfillable) are taken off it, and so are the items routed earlier in the same pass. Two orders for the
+last unit therefore do not both go to the same supplier. The supplier's next upload that changes the
+figure is taken as accounting for everything routed before it.
 
 An order whose items all have a source is ``routed``; otherwise it ``needs_attention`` with one
 ``no_eligible_source`` entry per SKU saying why and what to do. FBA orders (Amazon ships them) and closed
@@ -35,6 +40,7 @@ from webapp.models import (
     ListingVariant,
     Order,
     OrderItem,
+    OrderStatus,
     RoutingState,
     Source,
     SourceItem,
@@ -42,6 +48,9 @@ from webapp.models import (
 from webapp.models.order import CLOSED_STATUSES
 from webapp.services.order_import import OrderNews
 from webapp.timeutil import utcnow
+
+# Orders whose routed items hold no stock: nothing was, or will be, shipped from it.
+RELEASED_STATUSES = (OrderStatus.CANCELLED, OrderStatus.UNFULFILLABLE)
 
 # Orders routed per transaction by Get Orders (each batch is claimed, routed and committed at once).
 BATCH_SIZE = 100
@@ -55,16 +64,19 @@ class RoutingRefused(Exception):
 class Candidate:
     """A source item that could ship an order item, with what decides whether it may."""
 
+    source_item_id: int
     source_id: int
     source_name: str
     compliant: bool
-    quantity: int
+    quantity: int  # the supplier's figure
+    reserved: int  # routed to this source item since that figure
     cost: Decimal | None
     linked: bool  # the listing variant's own source item
 
-    def can_ship(self, quantity: int) -> bool:
-        """Compliant and holding at least ``quantity``."""
-        return self.compliant and self.quantity >= quantity
+    @property
+    def available(self) -> int:
+        """What the supplier still has for new orders: its figure less the reserved quantity."""
+        return max(self.quantity - self.reserved, 0)
 
 
 @dataclass
@@ -116,15 +128,18 @@ def candidates_by_item(account_id: int, items: list[OrderItem]) -> dict[int, lis
             sa.or_(SourceItem.sku.in_(skus), SourceItem.id.in_(set(links.values()))),
         )
     ).all()
+    reserved = reserved_quantities(account_id, {row.id for row in rows})
     result: dict[int, list[Candidate]] = {}
     for item in items:
         linked_id = links.get(item.listing_variant_id) if item.listing_variant_id else None
         found = [
             Candidate(
+                source_item_id=row.id,
                 source_id=row.source_id,
                 source_name=row.name,
                 compliant=bool(row.bsa_compliant),
                 quantity=row.quantity or 0,
+                reserved=reserved.get(row.id, 0),
                 cost=row.cost,
                 linked=row.id == linked_id,
             )
@@ -132,17 +147,47 @@ def candidates_by_item(account_id: int, items: list[OrderItem]) -> dict[int, lis
             if row.id == linked_id or (item.sku and row.sku == item.sku)
         ]
         found.sort(
-            key=lambda c: (not c.linked, c.cost is None, c.cost or Decimal(0), -c.quantity, c.source_id)
+            key=lambda c: (not c.linked, c.cost is None, c.cost or Decimal(0), -c.available, c.source_id)
         )
         result[item.id] = found
     return result
+
+
+def reserved_quantities(account_id: int, source_item_ids: set[int]) -> dict[int, int]:
+    """``{source item id: quantity}`` routed to each source item since its stock figure last changed, in
+    orders not cancelled or unfulfillable. An order item counts against a source item of the source it was
+    routed to with its SKU, or linked to its listing variant. One query."""
+    if not source_item_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(SourceItem.id, sa.func.sum(OrderItem.quantity_ordered))
+        .join(
+            OrderItem,
+            sa.and_(
+                OrderItem.routed_source_id == SourceItem.source_id,
+                OrderItem.routed_at > SourceItem.changed_at,
+            ),
+        )
+        .join(Order, Order.id == OrderItem.order_id)
+        .outerjoin(ListingVariant, ListingVariant.id == OrderItem.listing_variant_id)
+        .where(
+            SourceItem.id.in_(source_item_ids),
+            Order.account_id == account_id,
+            Order.status.not_in([s.value for s in RELEASED_STATUSES]),
+            sa.or_(OrderItem.sku == SourceItem.sku, ListingVariant.source_item_id == SourceItem.id),
+        )
+        .group_by(SourceItem.id)
+    ).all()
+    return {source_item_id: int(quantity or 0) for source_item_id, quantity in rows}
 
 
 def _attention_entry(order: Order, item: OrderItem, candidates: list[Candidate]) -> dict[str, str]:
     """Why no source may ship ``item``, and what the seller can do about it."""
     sku, needed = item.sku, item.quantity_ordered
     again = "then click “Route again” on the order page, or route the item by hand."
-    enough_but_not_compliant = [c.source_name for c in candidates if not c.compliant and c.quantity >= needed]
+    enough_but_not_compliant = [
+        c.source_name for c in candidates if not c.compliant and c.available >= needed
+    ]
     compliant = [c for c in candidates if c.compliant]
     if not candidates:
         reason = f"no source has SKU “{sku}”"
@@ -160,8 +205,10 @@ def _attention_entry(order: Order, item: OrderItem, candidates: list[Candidate])
             "order page."
         )
     elif compliant:
-        most = max(c.quantity for c in compliant)
-        reason = f"compliant sources hold only {most}"
+        best = max(compliant, key=lambda c: c.available)
+        reason = f"compliant sources hold only {best.available}"
+        if best.reserved:
+            reason += f" not already routed to other orders ({best.source_name}: {best.quantity} in stock)"
         help_text = f"Add stock of {sku} on a compliant source (upload its inventory again), {again}"
     else:
         reason = "the sources that have it are not marked compliant and hold too few"
@@ -216,13 +263,24 @@ def _route(orders: list[Order], result: RoutingResult) -> None:
         account_id, {item.routed_source_id for item in items if item.routed_source_id}
     )
     candidates = candidates_by_item(account_id, items)
+    taken: dict[int, int] = {}  # source item id -> quantity routed to it by this pass
     now = utcnow()
     for order in orders:
         failures: list[dict[str, str]] = []
         for item in order.items:
             if item.routed_source_id in still_compliant:
                 continue
-            choice = next((c for c in candidates[item.id] if c.can_ship(item.quantity_ordered)), None)
+            needed = item.quantity_ordered
+            choice = next(
+                (
+                    c
+                    for c in candidates[item.id]
+                    if c.compliant and c.available - taken.get(c.source_item_id, 0) >= needed
+                ),
+                None,
+            )
+            if choice:
+                taken[choice.source_item_id] = taken.get(choice.source_item_id, 0) + needed
             item.routed_source_id = choice.source_id if choice else None
             item.routed_at = now if choice else None
             if choice is None and item.sku not in {f["reference"] for f in failures}:
@@ -287,7 +345,7 @@ def reroute_item(order: Order, item: OrderItem, source: Source) -> None:
 
 def compliant_sources(account_id: int, item: OrderItem) -> list[tuple[Source, int | None]]:
     """The account's compliant sources for the re-route form, each with how many of the item's SKU it
-    holds (None when it does not stock it): those with enough first, then by name."""
+    still has for new orders (None when it does not stock it): those with enough first, then by name."""
     sources = db.session.scalars(
         sa.select(Source)
         .where(Source.account_id == account_id, Source.bsa_compliant.is_(True))
@@ -296,7 +354,7 @@ def compliant_sources(account_id: int, item: OrderItem) -> list[tuple[Source, in
     stock: dict[int, int] = {}
     for candidate in candidates_by_item(account_id, [item])[item.id]:
         if candidate.compliant:
-            stock[candidate.source_id] = max(stock.get(candidate.source_id, 0), candidate.quantity)
+            stock[candidate.source_id] = max(stock.get(candidate.source_id, 0), candidate.available)
     ranked = [(source, stock.get(source.id)) for source in sources]
     ranked.sort(key=lambda pair: ((pair[1] or 0) < item.quantity_ordered, pair[0].name, pair[0].id))
     return ranked
