@@ -361,3 +361,26 @@ def test_a_cancelled_order_gives_its_reserved_stock_back(app, redis, channel, sa
 
     assert order_of(channel, first).status == "CANCELLED"
     assert routed_sources(order_of(channel, second)) == {"MUG-1": supplier.id}
+
+
+def test_two_channels_routing_at_once_take_the_last_unit_once(app, channel, sandbox):
+    second_channel = Channel(
+        account_id=channel.account_id,
+        connection_id=channel.connection_id,
+        name="Amazon US, second store",
+        marketplace_id=channel.marketplace_id,
+    )
+    db.session.add(second_channel)
+    db.session.flush()
+    add_defaults(second_channel)
+    db.session.commit()
+    for each in (channel, second_channel):
+        add_variant(each, "MUG-1")
+    stock(make_source(channel.account_id, "Good Supply", compliant=True), "MUG-1", 1)
+    # Both channels read the same seller, so each imports its own copy of this order.
+    amazon_id = place_order(sandbox, items=[{"sku": "MUG-1", "quantity": 1}])
+
+    run_concurrently(app, [queued_run(channel), queued_run(second_channel)])
+
+    states = sorted(order_of(each, amazon_id).routing_state for each in (channel, second_channel))
+    assert states == sorted([RoutingState.NEEDS_ATTENTION.value, RoutingState.ROUTED.value])

@@ -94,9 +94,15 @@ def is_routable(order: Order) -> bool:
     return order.fulfilled_by == FulfilledBy.MERCHANT and order.status not in CLOSED_STATUSES
 
 
-def candidates_by_item(account_id: int, items: list[OrderItem]) -> dict[int, list[Candidate]]:
+def candidates_by_item(
+    account_id: int, items: list[OrderItem], lock: bool = False
+) -> dict[int, list[Candidate]]:
     """Every source item that stocks each order item, best first (see the module docstring for the
-    order), compliant or not: the caller decides, and explains when none may ship. Two queries."""
+    order), compliant or not: the caller decides, and explains when none may ship. Three queries.
+
+    ``lock`` locks those source item rows until the caller commits, so two runs routing at once take
+    reservations one after the other instead of both taking the last unit. (SQLite has no row locks;
+    there Get Orders holds the database's write lock from claiming its orders onwards.)"""
     variant_ids = {item.listing_variant_id for item in items if item.listing_variant_id}
     links: dict[int, int] = {}
     if variant_ids:
@@ -112,7 +118,7 @@ def candidates_by_item(account_id: int, items: list[OrderItem]) -> dict[int, lis
     skus = {item.sku for item in items if item.sku}
     if not skus and not links:
         return {item.id: [] for item in items}
-    rows = db.session.execute(
+    query = (
         sa.select(
             SourceItem.id,
             SourceItem.sku,
@@ -127,7 +133,12 @@ def candidates_by_item(account_id: int, items: list[OrderItem]) -> dict[int, lis
             SourceItem.account_id == account_id,
             sa.or_(SourceItem.sku.in_(skus), SourceItem.id.in_(set(links.values()))),
         )
-    ).all()
+        .order_by(SourceItem.id)  # one lock order for every run, so two runs cannot deadlock
+    )
+    if lock:
+        query = query.with_for_update(of=SourceItem)
+    # Reservations are read after the lock is granted: a run that waited sees what the other committed.
+    rows = db.session.execute(query).all()
     reserved = reserved_quantities(account_id, {row.id for row in rows})
     result: dict[int, list[Candidate]] = {}
     for item in items:
@@ -262,7 +273,7 @@ def _route(orders: list[Order], result: RoutingResult) -> None:
     still_compliant = _compliant_source_ids(
         account_id, {item.routed_source_id for item in items if item.routed_source_id}
     )
-    candidates = candidates_by_item(account_id, items)
+    candidates = candidates_by_item(account_id, items, lock=True)
     taken: dict[int, int] = {}  # source item id -> quantity routed to it by this pass
     now = utcnow()
     for order in orders:
