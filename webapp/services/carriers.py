@@ -14,7 +14,9 @@ Where the facts come from:
   only checked for carriers listed in ``SHIPPING_METHODS``; any method goes for the others and "Other".
 
 The check is ours: Amazon is only called once it passes, and a near miss ("UP Ground") comes back
-with a suggestion ("UPS Ground") the seller can apply on the shipment.
+with a suggestion ("UPS Ground") the seller can apply on the shipment. A method of a listed carrier that
+is not in our list and near none of it is sent as typed: carriers add services, our list may lag, and
+Amazon's own answer then decides (a refusal is stored on the shipment like any other).
 """
 
 from __future__ import annotations
@@ -230,16 +232,20 @@ def carrier_problem(carrier_code: str, carrier_name: str = "") -> CarrierProblem
 
 
 def method_problem(carrier_code: str, shipping_method: str) -> CarrierProblem | None:
-    """What is wrong with a shipping method for the carrier, or None (unknown carriers accept any)."""
+    """The near miss of a shipping method for the carrier ("UP Ground" for "UPS Ground"), or None: a
+    listed method, any method of an unlisted carrier, and a method near none of ours (Amazon decides)."""
     known = SHIPPING_METHODS.get(carrier_code)
     if not known or not shipping_method.strip():
         return None  # the method is optional for Amazon
     if _spaced(shipping_method) in {_spaced(m) for m in known}:
         return None
+    suggestion = _closest(shipping_method, known)
+    if not suggestion:
+        return None
     return CarrierProblem(
         f"“{shipping_method}” is not a shipping method of {carrier_code}.",
         METHOD_HELP + " Known methods: " + ", ".join(known) + ".",
-        _closest(shipping_method, known),
+        suggestion,
     )
 
 
