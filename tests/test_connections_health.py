@@ -11,7 +11,7 @@ from markupsafe import escape
 
 from jobs.scheduler import dispatch_due
 from sandbox.seed import DEMO_SELLER_ID
-from tests.conftest import amazon_config
+from tests.conftest import sandbox_app_config
 from tests.connections_support import DE, connect_through_sandbox, connections, consent, query_of
 from tests.runs_support import fresh, notes, work
 from webapp.amazon.help import RE_AUTHORIZE
@@ -23,10 +23,8 @@ from webapp.timeutil import utcnow
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def app_config(app_config, sandbox):
-    """The app under test talks to the sandbox."""
-    return {**app_config, **amazon_config(sandbox)}
+# The shared fixture, adopted under the name the ``app`` fixture requests.
+app_config = sandbox_app_config
 
 
 @pytest.fixture

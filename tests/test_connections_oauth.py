@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from sandbox.seed import DEMO_SELLER_ID, EU_SELLER_ID
-from tests.conftest import AuthActions, amazon_config
+from tests.conftest import AuthActions, sandbox_app_config
 from tests.connections_support import (
     DE,
     US,
@@ -24,11 +24,8 @@ from tests.runs_support import fresh, work
 from webapp.extensions import db
 from webapp.models import ConnectionStatus, IntegrationRun, RunKind, RunStatus
 
-
-@pytest.fixture
-def app_config(app_config, sandbox):
-    """The app under test talks to the sandbox."""
-    return {**app_config, **amazon_config(sandbox)}
+# The shared fixture, adopted under the name the ``app`` fixture requests.
+app_config = sandbox_app_config
 
 
 @pytest.fixture

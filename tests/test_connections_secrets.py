@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
-from tests.conftest import amazon_config
+from tests.conftest import sandbox_app_config
 from tests.connections_support import connect_through_sandbox, connections
 from tests.runs_support import work
 from webapp.extensions import db
@@ -16,10 +15,8 @@ from webapp.extensions import db
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def app_config(app_config, sandbox):
-    """The app under test talks to the sandbox."""
-    return {**app_config, **amazon_config(sandbox)}
+# The shared fixture, adopted under the name the ``app`` fixture requests.
+app_config = sandbox_app_config
 
 
 def secret_parts(token: str) -> list[bytes]:

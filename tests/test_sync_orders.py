@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from sandbox.seed import DEMO_SELLER_ID
-from tests.conftest import amazon_config
+from tests.conftest import sandbox_app_config
 from tests.listing_sync_support import demo_channel, run_job
 from tests.orders_support import amazon_change, imported, place_order, with_default_mappings
 from tests.runs_support import fresh, notes, wait_for, work
@@ -39,11 +39,8 @@ from webapp.services.shipments import (
 )
 from webapp.timeutil import utcnow
 
-
-@pytest.fixture
-def app_config(app_config, sandbox):
-    """The adapter pointed at the sandbox."""
-    return {**app_config, **amazon_config(sandbox)}
+# The shared fixture, adopted under the name the ``app`` fixture requests.
+app_config = sandbox_app_config
 
 
 @pytest.fixture
