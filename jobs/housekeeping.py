@@ -7,9 +7,10 @@ It runs on a worker like any job and does two things, for every account:
 - starts one Redact PII run (``jobs.redact_orders``) per account that has orders due, so each
   account's redaction is recorded as its own run with its own notifications.
 
-Hourly, because Amazon wants PII gone no later than 30 days after shipment: orders are taken one sweep
-before their 30 days are up (``webapp.services.order_redaction.SWEEP_INTERVAL``). A sweep missed (the
-cron process was down) only delays: the next one covers everything due.
+Hourly, because Amazon wants PII gone no later than 30 days after shipment: orders are taken two sweeps
+before their 30 days are up (``webapp.services.order_redaction.MARGIN``), so one sweep lost (the cron
+process was down, or its run's worker was killed) still leaves the next one in time; a longer outage
+only delays, since each sweep covers everything due.
 """
 
 from __future__ import annotations

@@ -194,6 +194,19 @@ def test_up_ground_is_rejected_with_a_suggestion_then_edited_and_accepted_on_the
     assert fresh_order(order.id).sync_state == OrderSyncState.SYNCED
 
 
+def test_a_method_near_none_of_ours_goes_to_amazon_and_its_refusal_is_stored(app, redis, channel, sandbox):
+    [order] = open_orders(channel)
+    ship(order, carrier="UPS", method="Worldwide Freight Pallet")
+
+    run = sync(app, redis, channel)
+
+    assert [c["status"] for c in confirm_calls(sandbox)] == [400], "Amazon was asked"
+    assert run.counts == {"sent": 1, "rejected": 1}
+    [saved] = shipments_of(order)
+    assert saved.sync_state == ShipmentSyncState.REJECTED and saved.attempts == 1
+    assert "Invalid shippingMethod 'Worldwide Freight Pallet'" in saved.last_error
+
+
 def test_amazons_own_refusal_is_stored_with_its_message_our_help_and_the_attempt(
     app, redis, channel, sandbox
 ):

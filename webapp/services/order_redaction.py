@@ -26,9 +26,12 @@ from webapp.extensions import db
 from webapp.models import Order, OrderStatus
 
 RETENTION = timedelta(days=30)
-# The housekeeping job looks for due orders this often (``jobs/cron_config.py``); orders are taken this
-# much before their 30 days are up, so none keeps its PII past 30 days between two sweeps.
+# The housekeeping job looks for due orders this often (``jobs/cron_config.py``).
 SWEEP_INTERVAL = timedelta(hours=1)
+# Orders are taken this much before their 30 days are up: two sweeps, so that even when one sweep's run
+# is lost (a worker killed mid-run is reaped and failed; nothing restarts it before the next sweep), the
+# next sweep still redacts them in time.
+MARGIN = 2 * SWEEP_INTERVAL
 # Orders per UPDATE (and per commit): small enough to keep locks short, large enough to be quick.
 BATCH = 1000
 
@@ -63,8 +66,8 @@ REASONS = (SHIPPED, CANCELLED)
 
 def cutoff(now: datetime) -> datetime:
     """Orders shipped (or cancelled) before this instant are due for redaction at ``now``: 30 days less
-    one sweep interval, so the next sweep would already be too late for them."""
-    return now - (RETENTION - SWEEP_INTERVAL)
+    ``MARGIN``, so neither the next sweep nor, should that one's run be lost, the one after is too late."""
+    return now - (RETENTION - MARGIN)
 
 
 def due_conditions(reason: Reason, before: datetime) -> list[sa.ColumnElement[bool]]:
