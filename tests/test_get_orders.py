@@ -9,7 +9,7 @@ import logging
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import amazon_config
+from tests.conftest import sandbox_app_config
 from tests.listing_sync_support import demo_channel, run_job
 from tests.listings_support import add_variant
 from tests.order_routing_support import stock_compliantly
@@ -41,10 +41,7 @@ from webapp.models.channel import ORDER_STATUSES
 OPEN = ["UNSHIPPED", "PARTIALLY_SHIPPED"]
 
 
-@pytest.fixture
-def app_config(app_config, sandbox):
-    """The adapter pointed at the sandbox."""
-    return {**app_config, **amazon_config(sandbox)}
+app_config = sandbox_app_config
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import amazon_config
+from tests.conftest import sandbox_app_config
 from tests.listing_sync_support import demo_channel, run_job
 from tests.listings_support import account_id_of, add_variant, other_account
 from tests.order_routing_support import make_source, routed_sources, stock
@@ -18,11 +18,7 @@ from webapp.models import AttentionCode, Channel, Order, RoutingState, RunKind, 
 from webapp.models.channel import ORDER_STATUSES
 from webapp.services.shipping_mappings import add_defaults
 
-
-@pytest.fixture
-def app_config(app_config, sandbox):
-    """The adapter pointed at the sandbox."""
-    return {**app_config, **amazon_config(sandbox)}
+app_config = sandbox_app_config
 
 
 @pytest.fixture
