@@ -40,7 +40,9 @@ def run(ctx: RunContext) -> None:
         redacted = 0
         while batch := redact_batch(ctx.account_id, reason, now):
             redacted += batch
-            ctx.count(f"redacted_{reason.name}", batch)
+            # Count and progress go in the one commit with the batch (ctx.count could commit on its own).
+            name = f"redacted_{reason.name}"
+            ctx.counts[name] = ctx.counts.get(name, 0) + batch
             ctx.progress(ctx.done + batch)
             ctx.checkpoint(force=True)  # the batch is committed before the next one starts
         if redacted:
