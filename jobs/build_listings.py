@@ -10,14 +10,19 @@ the item, identifiers from UPC → EAN → GTIN, the channel's default fulfilmen
 alone, so running it twice creates nothing the second time.
 
 Set-based: the channel's existing listing and variant SKUs are read once, then items are streamed in
-batches of ``BATCH_SIZE``, each written with two bulk INSERTs and one executemany UPDATE and committed
-with the run's progress.
+batches of ``BATCH_SIZE``, each committed with the run's progress. A batch's new parents and variants are
+written at driver level by ``jobs.bulk_insert.BulkWriter`` (multi-row INSERTs on SQLite, where a
+statement per row makes the search index's FTS5 trigger flush at every row; COPY on PostgreSQL), and
+variants that exist but are not tied to their item get one executemany UPDATE. Image lists are carried
+as the JSON text the item stores, never decoded.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
+from jobs.bulk_insert import BulkWriter
 from jobs.runner import RunContext, integration_job
 from webapp.extensions import db
 from webapp.models import Channel, Listing, ListingVariant, SourceItem, VariantStatus
@@ -37,12 +42,33 @@ ITEM_COLUMNS = (
     ITEMS.c.sku,
     ITEMS.c.title,
     ITEMS.c.description,
-    ITEMS.c.image_urls,
+    # As stored: the writer takes JSON text, so decoding and re-encoding every list would be wasted.
+    sa.cast(ITEMS.c.image_urls, sa.Text).label("images"),
     ITEMS.c.upc,
     ITEMS.c.ean,
     ITEMS.c.gtin,
     ITEMS.c.asin,
     ITEMS.c.condition,
+)
+UNLINKED = VariantStatus.UNLINKED.value
+LISTING_COLUMNS = ("account_id", "channel_id", "sku", "title", "description", "images", "external_listing_id")
+# The variant's other columns take their model defaults (product type, empty error) or stay NULL (price,
+# quantity, pushed values: nothing is priced until a Sync).
+VARIANT_COLUMNS = (
+    "account_id",
+    "channel_id",
+    "listing_id",
+    "source_item_id",
+    "sku",
+    "asin",
+    "product_id",
+    "product_id_type",
+    "title",
+    "images",
+    "fulfillment_channel",
+    "condition",
+    "status",
+    "issues",
 )
 DUPLICATE_HELP = (
     "Two sources sell the same SKU, and a channel can hold a SKU only once. The item imported first "
@@ -63,6 +89,17 @@ def _items_query(account_id: int, items: dict) -> sa.Select:
     return query.order_by(None).order_by(ITEMS.c.id)
 
 
+def _batch_items(ids: list[int]) -> list[sa.Row]:
+    """The columns of the items ``ids``, in id order."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One array parameter: an IN list of 2,000 placeholders costs SQLAlchemy and psycopg more to
+        # render and parse than the server spends on the query.
+        selected = ITEMS.c.id == sa.any_(sa.literal(ids, postgresql.ARRAY(sa.Integer)))
+    else:
+        selected = ITEMS.c.id.in_(ids)
+    return db.session.execute(sa.select(*ITEM_COLUMNS).where(selected).order_by(ITEMS.c.id)).all()
+
+
 def _product_id(item) -> tuple[str, str]:
     """(identifier, type) from UPC, else EAN, else GTIN; empty when the item has none."""
     for kind in ("upc", "ean", "gtin"):
@@ -72,22 +109,29 @@ def _product_id(item) -> tuple[str, str]:
     return "", ""
 
 
+def _images(item) -> str:
+    """The item's image URLs as JSON text; an item stored without a list (JSON null) has none."""
+    return item.images if item.images not in (None, "null") else "[]"
+
+
 class _Builder:
     """What the channel already holds, and the writes of one batch."""
 
     def __init__(self, ctx: RunContext, channel: Channel) -> None:
         self.ctx = ctx
-        self.channel = channel
+        # Plain values, read once: the channel object is expired by every batch's commit.
+        self.channel_id = channel.id
+        self.fulfillment_channel = channel.fulfillment_channel
         self.listing_ids: dict[str, int] = dict(
             db.session.execute(
-                sa.select(LISTINGS.c.sku, LISTINGS.c.id).where(LISTINGS.c.channel_id == channel.id)
+                sa.select(LISTINGS.c.sku, LISTINGS.c.id).where(LISTINGS.c.channel_id == self.channel_id)
             ).all()
         )
         self.variants: dict[str, tuple[int, int | None]] = {
             sku: (variant_id, item_id)
             for sku, variant_id, item_id in db.session.execute(
                 sa.select(VARIANTS.c.sku, VARIANTS.c.id, VARIANTS.c.source_item_id)
-                .where(VARIANTS.c.channel_id == channel.id)
+                .where(VARIANTS.c.channel_id == self.channel_id)
                 .execution_options(yield_per=10_000)
             )
         }
@@ -118,66 +162,48 @@ class _Builder:
                 .values(source_item_id=sa.bindparam("item_id"), updated_at=now),
                 ties,
             )
-        self._insert_listings([i for i in new_items if i.sku not in self.listing_ids], now)
-        if new_items:
-            db.session.execute(sa.insert(VARIANTS), [self._variant_row(item, now) for item in new_items])
+        if not new_items:
+            return
+        writer = BulkWriter(now)
+        self._insert_listings(writer, [i for i in new_items if i.sku not in self.listing_ids])
+        writer.insert(VARIANTS, VARIANT_COLUMNS, [self._variant_row(item) for item in new_items])
         self.ctx.counts["created"] += len(new_items)
 
-    def _insert_listings(self, items: list, now) -> None:
+    def _insert_listings(self, writer: BulkWriter, items: list) -> None:
         if not items:
             return
         rows = [
-            {
-                "account_id": self.ctx.account_id,
-                "channel_id": self.channel.id,
-                "sku": item.sku,
-                "title": item.title or "",
-                "description": item.description or "",
-                "images": list(item.image_urls or []),
-                "external_listing_id": "",
-                "created_at": now,
-                "updated_at": now,
-            }
+            (
+                self.ctx.account_id,
+                self.channel_id,
+                item.sku,
+                item.title or "",
+                item.description or "",
+                _images(item),
+                "",
+            )
             for item in items
         ]
-        # A plain executemany, then the ids in one SELECT: RETURNING over thousands of rows makes the
-        # driver parse one huge statement (seconds per batch with psycopg).
-        db.session.execute(sa.insert(LISTINGS), rows)
-        skus = [item.sku for item in items]
-        self.listing_ids.update(
-            db.session.execute(
-                sa.select(LISTINGS.c.sku, LISTINGS.c.id).where(
-                    LISTINGS.c.channel_id == self.channel.id, LISTINGS.c.sku.in_(skus)
-                )
-            ).all()
-        )
+        self.listing_ids.update(writer.insert_keyed(LISTINGS, LISTING_COLUMNS, rows))
 
-    def _variant_row(self, item, now) -> dict:
+    def _variant_row(self, item) -> tuple:
         product_id, product_id_type = _product_id(item)
-        return {
-            "account_id": self.ctx.account_id,
-            "channel_id": self.channel.id,
-            "listing_id": self.listing_ids[item.sku],
-            "source_item_id": item.id,
-            "sku": item.sku,
-            "asin": item.asin or "",
-            "product_id": product_id,
-            "product_id_type": product_id_type,
-            "product_type": "PRODUCT",
-            "title": item.title or "",
-            "images": list(item.image_urls or []),
-            "price": None,
-            "quantity": None,
-            "fulfillment_channel": self.channel.fulfillment_channel,
-            "condition": item.condition or "new_new",
-            "status": VariantStatus.UNLINKED.value,
-            "external_listing_id": "",
-            "last_error": "",
-            "last_error_help": "",
-            "issues": [],
-            "created_at": now,
-            "updated_at": now,
-        }
+        return (
+            self.ctx.account_id,
+            self.channel_id,
+            self.listing_ids[item.sku],
+            item.id,
+            item.sku,
+            item.asin or "",
+            product_id,
+            product_id_type,
+            item.title or "",
+            _images(item),
+            self.fulfillment_channel,
+            item.condition or "new_new",
+            UNLINKED,
+            "[]",
+        )
 
     def _duplicate(self, item) -> None:
         self.ctx.counts["skipped"] += 1
@@ -207,11 +233,7 @@ def run(ctx: RunContext) -> None:
     builder = _Builder(ctx, channel)
     for start in range(0, total, BATCH_SIZE):
         chunk = ids[start : start + BATCH_SIZE]
-        builder.write(
-            db.session.execute(
-                sa.select(*ITEM_COLUMNS).where(ITEMS.c.id.in_(chunk)).order_by(ITEMS.c.id)
-            ).all()
-        )
+        builder.write(_batch_items(chunk))
         ctx.progress(start + len(chunk))
         ctx.checkpoint(force=True)
     if ctx.counts["skipped"] > builder.reported:

@@ -81,6 +81,26 @@ def test_ticked_items_become_unlinked_variants_with_identifiers(app, redis, clie
     assert any("3 created, 0 already existed" in n.message for n in notes(run_id, "info"))
 
 
+def test_built_listings_carry_the_items_images_and_description(app, redis, client, stocked):
+    channel = make_channel(account_id_of())
+    items = items_by_sku(stocked)
+    red, blue = items["MUG-RED"], items["MUG-BLUE"]
+    red.image_urls = ["https://img.example.com/red-1.jpg", 'https://img.example.com/red "2".jpg']
+    red.description = "Stoneware, 350 ml."
+    blue.image_urls = None  # stored as JSON null: the build must still write a list
+    db.session.commit()
+    run_id = build(client, channel.id, item_ids=[str(red.id), str(blue.id)])
+
+    work(app, redis)
+
+    assert fresh(run_id).status == RunStatus.SUCCEEDED
+    built = variants()
+    expected = ["https://img.example.com/red-1.jpg", 'https://img.example.com/red "2".jpg']
+    assert built["MUG-RED"].images == expected and built["MUG-RED"].listing.images == expected
+    assert built["MUG-RED"].listing.description == "Stoneware, 350 ml."
+    assert built["MUG-BLUE"].images == [] and built["MUG-BLUE"].listing.images == []
+
+
 def test_building_again_creates_nothing_and_ties_existing_variants_to_their_items(
     app, redis, client, stocked
 ):
