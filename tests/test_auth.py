@@ -62,6 +62,23 @@ def test_login_then_logout(client, auth):
     assert client.get("/").headers["Location"].startswith("/auth/login")
 
 
+def test_a_session_cookie_copied_before_log_out_no_longer_signs_in(app, client, auth):
+    auth.register()
+    stolen = client.get_cookie("session").value
+    other_device = app.test_client()
+    other_device.set_cookie("session", stolen)
+    assert other_device.get("/sources/").status_code == 200, "the copy works while signed in"
+
+    auth.logout()
+
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    assert replay.get("/sources/").headers["Location"].startswith("/auth/login")
+    assert other_device.get("/sources/").headers["Location"].startswith("/auth/login")
+    auth.login()
+    assert client.get("/sources/").status_code == 200, "signing in again works"
+
+
 def test_logout_is_not_possible_with_get(client, auth):
     auth.register()
     assert client.get("/auth/logout").status_code == 405

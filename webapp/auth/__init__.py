@@ -17,8 +17,12 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str) -> User | None:
+        user_id, _, version = session_id.partition(".")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None  # a cookie from before session versions, or tampered: sign in again
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.session_version == int(version) else None
 
     @login_manager.unauthorized_handler
     def unauthorized() -> Response:

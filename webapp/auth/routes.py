@@ -69,7 +69,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out (POST, so a link on another site cannot log the user out)."""
+    """Sign out (POST, so a link on another site cannot log the user out) on every device: the session
+    cookie is signed, not stored, so a copy of it would stay valid unless the user's sessions end."""
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
