@@ -86,6 +86,9 @@ def test_a_marketplace_the_seller_does_not_sell_in_fails_with_help(app, client, 
     assert "The seller does not sell in Germany (DE)" in partial
     assert "Edit the connection and choose one of the marketplaces listed above" in partial
     assert connections()[0].status == ConnectionStatus.ACTIVE
+    # The authorization works, but the badge must not say all is well.
+    assert "Not selling in DE" in partial and ">Active<" not in partial
+    assert "Not selling in DE" in client.get("/connections/").get_data(as_text=True)
 
 
 def test_a_token_amazon_does_not_know_fails_with_help_and_needs_reauthorization(app, client, redis, auth):

@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from webapp.amazon.marketplaces import MARKETPLACES
 from webapp.crypto import EncryptedString
 from webapp.extensions import db
 from webapp.timeutil import utcnow
@@ -53,6 +54,27 @@ class Connection(db.Model):
     def needs_reauthorization(self) -> bool:
         """True when Amazon refused the stored authorization."""
         return self.status == ConnectionStatus.NEEDS_REAUTHORIZATION
+
+    def sells_in(self, marketplace_id: str) -> bool | None:
+        """Whether the seller sells in ``marketplace_id``, as the last successful test found; None
+        before any test."""
+        if not self.marketplaces:
+            return None
+        return any(
+            m.get("marketplace_id") == marketplace_id and m.get("participating") for m in self.marketplaces
+        )
+
+    @property
+    def country_code(self) -> str:
+        """The country code of the connection's marketplace (``US``), or its id when unknown."""
+        marketplace = MARKETPLACES.get(self.marketplace_id)
+        return marketplace.country_code if marketplace else self.marketplace_id
+
+    @property
+    def not_selling_here(self) -> bool:
+        """True when the last test found that the seller does not sell in the connection's marketplace:
+        the authorization works, but nothing can be listed or sold there."""
+        return self.sells_in(self.marketplace_id) is False
 
     def __repr__(self) -> str:
         return f"<Connection {self.id} {self.selling_partner_id} {self.marketplace_id}>"
