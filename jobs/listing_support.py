@@ -21,6 +21,7 @@ from webapp.amazon import AmazonError, AuthorizationRevoked, ListingIssue
 from webapp.extensions import db
 from webapp.models import ListingVariant, VariantHistory, VariantStatus
 from webapp.services.listing_selection import selected_variant_ids
+from webapp.wording import counted
 
 # Currency and language tag of the marketplaces Shelfsync connects (offers and text attributes carry them).
 # Variants loaded, handled and committed together.
@@ -179,7 +180,7 @@ def finish_summary(ctx: RunContext, selected: int, label: str, done: str, code: 
     ctx.progress(selected, selected)
     counts = ctx.counts
     ctx.info(
-        f"{label}: {counts.get(done, 0)} {done}, {counts.get('errors', 0)} errors, "
+        f"{label}: {counts.get(done, 0)} {done}, {counted(counts.get('errors', 0), 'error')}, "
         f"{counts.get('skipped', 0)} skipped.",
         code=code,
     )

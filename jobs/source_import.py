@@ -28,6 +28,7 @@ from webapp.services.csv_import.formats import CsvFormat, estimate_rows, iter_re
 from webapp.services.csv_import.values import DEFAULT_CONDITION, ParsedRow, RowError, RowParser
 from webapp.services.source_uploads import RETENTION, release_content
 from webapp.timeutil import utcnow
+from webapp.wording import counted
 
 BATCH_SIZE = 2000
 # Skipped rows listed one by one in Recent Notifications; beyond this a single line gives the rest.
@@ -218,8 +219,8 @@ def run(ctx: RunContext) -> None:
         )
     c = tally.counts
     ctx.info(
-        f"Imported {filename}: {tally.rows} rows read; {c['created']} created, {c['updated']} updated, "
-        f"{c['unchanged']} unchanged, {c['skipped']} skipped.",
+        f"Imported {filename}: {counted(tally.rows, 'row')} read; {c['created']} created, "
+        f"{c['updated']} updated, {c['unchanged']} unchanged, {c['skipped']} skipped.",
         code="import_summary",
     )
     release_content(upload_id)  # imported: the file is not needed any more

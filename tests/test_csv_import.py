@@ -63,7 +63,7 @@ def test_upload_imports_every_field_and_deletes_the_stored_file(app, redis, clie
     assert item.image_urls == ["https://img.example/1.jpg", "https://img.example/2.jpg"]
     upload_row = db.session.scalar(sa.select(SourceUpload))
     assert upload_row.content is None and upload_row.content_deleted_at is not None
-    assert "1 created" in notes(run_id, "info")[-1].message
+    assert "1 row read; 1 created" in notes(run_id, "info")[-1].message
 
 
 @pytest.mark.parametrize(
