@@ -15,8 +15,9 @@ now − ``SEARCH_LAG`` (a later ``lastUpdatedAfter`` within Amazon's two minutes
 Orders whose items have unknown SKUs or whose service level has no shipping mapping are flagged
 "Needs attention" with a notification naming the fix. Notifications name the Amazon order id only.
 
-Last, the new open merchant orders (routing ``pending``) are routed to compliant sources
-(``webapp.services.order_routing``); those that cannot be get a warning saying what to do.
+Last, orders still waiting for a source (routing ``needs_attention``) are routed again, oldest first,
+then the new open merchant orders (routing ``pending``) are routed to compliant sources
+(``webapp.services.order_routing``); new ones that cannot be get a warning saying what to do.
 
 Acknowledgement, when the channel asks for it, is a last step with its own notifications: our order
 numbers go to Amazon in an Order Acknowledgement feed (``jobs.order_acknowledgement``).
@@ -42,9 +43,10 @@ from webapp.services.order_import import (
     advance_cursor,
     read_cursor,
 )
-from webapp.services.order_routing import route_pending_batch
+from webapp.services.order_routing import route_again_batch, route_pending_batch
 from webapp.services.shipping_mappings import policy_by_level
 from webapp.timeutil import utcnow
+from webapp.wording import counted
 
 PAGE_SIZE = 100
 # Amazon answers nothing updated in its last two minutes; 30 s more absorbs clock differences.
@@ -121,6 +123,23 @@ def _search(
     return totals
 
 
+def _route_waiting_orders(ctx: RunContext, channel: Channel) -> None:
+    """Route again the orders that still need a source (the seller may have fixed stock or compliance
+    since); warnings were given when they were first flagged, so only the ones now routed are told."""
+    after, routed = 0, 0
+    while (batch := route_again_batch(channel, after)) is not None:
+        result, after = batch
+        db.session.commit()
+        routed += result.routed
+        ctx.checkpoint(force=True)
+    if routed:
+        ctx.count("routed_again", routed)
+        ctx.info(
+            f"{counted(routed, 'order')} that needed a source could be routed now.",
+            code="routed_again",
+        )
+
+
 def _route_new_orders(ctx: RunContext, channel: Channel) -> None:
     """Route the channel's orders waiting for routing, a committed batch at a time, and report it."""
     while (result := route_pending_batch(channel)) is not None:
@@ -162,6 +181,8 @@ def run(ctx: RunContext) -> None:
         db.session.commit()
     else:
         _search(ctx, link, saver, import_new=False, since=cursor)
+    # Orders waiting for a source first: they were placed earlier, so they get the stock first.
+    _route_waiting_orders(ctx, channel)
     _route_new_orders(ctx, channel)
     if channel.acknowledge_orders:
         acknowledge(ctx, link)

@@ -380,3 +380,27 @@ def test_two_channels_routing_at_once_take_the_last_unit_once(app, channel, sand
 
     states = sorted(order_of(each, amazon_id).routing_state for each in (channel, second_channel))
     assert states == sorted([RoutingState.NEEDS_ATTENTION.value, RoutingState.ROUTED.value])
+
+
+def test_get_orders_routes_waiting_orders_again_once_stock_arrives_oldest_first(app, redis, channel, sandbox):
+    add_variant(channel, "MUG-1")
+    supplier = make_source(channel.account_id, "Good Supply", compliant=True)
+    waiting = place_order(sandbox, items=[{"sku": "MUG-1", "quantity": 1}])
+    get_orders(app, redis, channel)
+    assert order_of(channel, waiting).routing_state == RoutingState.NEEDS_ATTENTION
+
+    stock(supplier, "MUG-1", 1)  # the supplier's upload: one unit
+    newer = place_order(sandbox, items=[{"sku": "MUG-1", "quantity": 1}])
+    run = get_orders(app, redis, channel)
+
+    assert routed_sources(order_of(channel, waiting)) == {"MUG-1": supplier.id}
+    assert order_of(channel, waiting).attention == []
+    assert order_of(channel, newer).routing_state == RoutingState.NEEDS_ATTENTION, (
+        "the unit went to the older"
+    )
+    assert run.counts["routed_again"] == 1
+    [info] = [n for n in notes(run.id, "info") if n.code == "routed_again"]
+    assert info.message == "1 order that needed a source could be routed now."
+    assert [n.reference for n in notes(run.id, "warning") if n.code == "no_eligible_source"].count(
+        waiting
+    ) == 0

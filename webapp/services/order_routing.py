@@ -26,6 +26,7 @@ source names only, never buyer data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -387,22 +388,18 @@ def _pending_ids(channel: Channel) -> list[int]:
     )
 
 
-def route_pending_batch(channel: Channel) -> RoutingResult | None:
-    """Route up to ``BATCH_SIZE`` of the channel's open merchant orders still waiting for routing
-    (``pending``: imported and never routed); None when none is left. The caller commits each batch.
-
-    The batch is claimed first with a conditional UPDATE: when two Get Orders runs of the channel
-    route at once, the second waits for the first's commit, then finds those orders no longer pending
-    and skips them, so each order is routed and reported once.
-    """
-    ids = _pending_ids(channel)
-    if not ids:
-        return None
+def _claim_and_route(
+    ids: list[int], state: RoutingState, only: Callable[[Order], bool] | None = None
+) -> RoutingResult:
+    """Route the orders ``ids`` that are still in ``state`` (and pass ``only``), claimed first with a
+    conditional UPDATE: when two runs route the same orders at once, the second waits for the first's
+    commit, then finds them no longer in ``state`` and skips them, so each order is routed and reported
+    once."""
     claimed = list(
         db.session.execute(
             sa.update(Order)
-            .where(Order.id.in_(ids), Order.routing_state == RoutingState.PENDING.value)
-            .values(routing_state=RoutingState.PENDING.value)
+            .where(Order.id.in_(ids), Order.routing_state == state.value)
+            .values(routing_state=state.value)
             .returning(Order.id),
             execution_options={"synchronize_session": False},
         ).scalars()
@@ -416,5 +413,49 @@ def route_pending_batch(channel: Channel) -> RoutingResult | None:
             .order_by(Order.id)
             .execution_options(populate_existing=True)
         ).all()
-        _route(list(orders), result)
+        _route([order for order in orders if only is None or only(order)], result)
     return result
+
+
+def _waits_for_a_source_only(order: Order) -> bool:
+    """True when routing is all the order lacks: an unknown SKU or an unmapped service level is the
+    seller's to fix on the order's own terms, so routing alone would not settle it."""
+    return all(a.get("code") == AttentionCode.NO_ELIGIBLE_SOURCE for a in order.attention or [])
+
+
+def route_pending_batch(channel: Channel) -> RoutingResult | None:
+    """Route up to ``BATCH_SIZE`` of the channel's open merchant orders still waiting for routing
+    (``pending``: imported and never routed); None when none is left. The caller commits each batch."""
+    ids = _pending_ids(channel)
+    if not ids:
+        return None
+    return _claim_and_route(ids, RoutingState.PENDING)
+
+
+def route_again_batch(channel: Channel, after_id: int) -> tuple[RoutingResult, int] | None:
+    """Route again up to ``BATCH_SIZE`` of the channel's open merchant orders that need attention only
+    for want of a source, with ids above ``after_id`` (oldest first, so they get stock before newer
+    orders); the result and the last id looked at, or None when none is left. The caller commits each
+    batch.
+
+    Get Orders runs this every time, so an order waiting for stock or a compliant source is routed as
+    soon as the seller's fix (an inventory upload, the compliance switch) is in, without "Route again"
+    on each order.
+    """
+    ids = list(
+        db.session.scalars(
+            sa.select(Order.id)
+            .where(
+                Order.channel_id == channel.id,
+                Order.id > after_id,
+                Order.routing_state == RoutingState.NEEDS_ATTENTION.value,
+                Order.fulfilled_by == FulfilledBy.MERCHANT.value,
+                Order.status.not_in([s.value for s in CLOSED_STATUSES]),
+            )
+            .order_by(Order.id)
+            .limit(BATCH_SIZE)
+        )
+    )
+    if not ids:
+        return None
+    return _claim_and_route(ids, RoutingState.NEEDS_ATTENTION, _waits_for_a_source_only), ids[-1]
