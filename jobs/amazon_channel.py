@@ -111,7 +111,11 @@ def finished_listings_report(ctx: RunContext, api: SellerApi, integration: str) 
     it, or could not produce it.
     """
     report_id = api.create_report(LISTINGS_REPORT_TYPE)
-    ctx.info(f"Requested the All Listings report from Amazon (report {report_id}).", code="report_requested")
+    ctx.info(
+        f"Requested the All Listings report from Amazon (report {report_id}). Amazon takes a few minutes "
+        "to build it; this run waits for it and goes on by itself.",
+        code="report_requested",
+    )
     report = poll(ctx, api, lambda: api.get_report(report_id), lambda r: r.done, limit_seconds=REPORT_WAIT)
     status = report.processing_status
     if not report.done:
