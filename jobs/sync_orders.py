@@ -63,6 +63,14 @@ CARRIER_REJECTED_HELP = (
     "expects). Edit the shipment: choose the carrier from Amazon's list, or Other with the carrier's name, "
     "and the carrier's own service name as the method. Sync Orders sends it again on its next run."
 )
+# Amazon refuses a package's contents (quantity beyond what is unshipped, an item not in the order): the
+# package itself is wrong, not its carrier or tracking.
+CONTENTS_MESSAGE = re.compile(r"quantity|orderItemId|order item", re.IGNORECASE)
+CONTENTS_REJECTED_HELP = (
+    "Amazon has already shipped some of these items, for example in a package entered in Seller Central, "
+    "so this package holds more than is left to ship. Run Get Orders to read what Amazon shipped, then "
+    "delete this package on the order page (Amazon never accepted it) and add one with what is left."
+)
 UNAVAILABLE_HELP = (
     "Nothing was lost: the shipments stay pending and the next Sync Orders run sends them. Amazon usually "
     "answers again within minutes."
@@ -208,6 +216,8 @@ class ShipmentSync:
 
 def _amazon_help(error: AmazonError) -> str:
     """Our help for one of Amazon's refusals (its message says what is wrong)."""
+    if CONTENTS_MESSAGE.search(error.message):
+        return CONTENTS_REJECTED_HELP
     if CARRIER_MESSAGE.search(error.message):
         return CARRIER_REJECTED_HELP
     if isinstance(error, InvalidInput):

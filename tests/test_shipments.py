@@ -1,6 +1,7 @@
-"""Shipments by form: validation (carrier, Other + name, quantities, partial packages), package numbers
-assigned once, edits making a package pending again, FBA and cancelled orders refused, the order page's
-panel, another account's ids answering 404, and CSRF."""
+"""Shipments by form: validation (carrier, Other + name, near misses of a method, quantities, partial
+packages, what Amazon shipped outside Shelfsync), package numbers assigned once, edits making a package
+pending again, deleting a package Amazon has not accepted, FBA and cancelled orders refused, the order
+page's panel, another account's ids answering 404, and CSRF."""
 
 from __future__ import annotations
 
@@ -247,7 +248,8 @@ def test_two_packages_added_at_the_same_moment_get_numbers_1_and_2(app, channel)
 def test_editing_a_rejected_or_accepted_package_makes_it_pending_again_and_keeps_its_number(client, channel):
     order = make_order(channel, [("SKU-A", 2)])
     client.post(
-        new_url(order), data=form({order.items[0].id: 2}, carrier_code="UPS", shipping_method="UP Ground")
+        new_url(order),
+        data=form({order.items[0].id: 2}, carrier_code="UPS", shipping_method="UPS 3 Day Select"),
     )
     [shipment] = shipments_of(order)
     shipment.sync_state, shipment.last_error, shipment.attempts = ShipmentSyncState.REJECTED, "bad method", 1
@@ -256,11 +258,11 @@ def test_editing_a_rejected_or_accepted_package_makes_it_pending_again_and_keeps
     edit_url = f"/orders/{order.id}/shipments/{shipment.id}/edit"
 
     page = client.get(edit_url).get_data(as_text=True)
-    unchanged = client.post(edit_url, data=form({}, carrier_code="UPS", shipping_method="UP Ground"))
+    unchanged = client.post(edit_url, data=form({}, carrier_code="UPS", shipping_method="UPS 3 Day Select"))
     still_rejected = shipments_of(order)[0].sync_state
     changed = client.post(edit_url, data=form({}, carrier_code="UPS", shipping_method="UPS Ground"))
 
-    assert 'value="UP Ground"' in page and "Edit package #1" in page
+    assert 'value="UPS 3 Day Select"' in page and "Edit package #1" in page
     assert unchanged.status_code == changed.status_code == 302
     assert still_rejected == ShipmentSyncState.REJECTED
     [edited] = shipments_of(order)
@@ -318,3 +320,155 @@ def test_posts_without_a_csrf_token_are_refused(app, client, channel):
 
     assert refused.status_code == upload.status_code == 400
     assert accepted.status_code == 302 and len(shipments_of(order)) == 1
+
+
+def test_the_form_leaves_out_what_amazon_shipped_outside_shelfsync(client, channel):
+    order = make_order(channel, [("SKU-A", 1), ("SKU-B", 3)])
+    a, b = order.items
+    a.quantity_shipped, b.quantity_shipped = 1, 1  # Amazon's quantityFulfilled, as Get Orders stores it
+    db.session.commit()
+
+    page = client.get(new_url(order)).get_data(as_text=True)
+    refused = client.post(new_url(order), data=form({a.id: 1, b.id: 0}))
+    saved = client.post(new_url(order), data=form({a.id: 0, b.id: 2}))
+
+    row_a = page.split(f'id="item-{a.id}"')[1].split("</tr>")[0]
+    row_b = page.split(f'id="item-{b.id}"')[1].split("</tr>")[0]
+    assert '<td class="shipped-outside">1</td><td class="left-to-ship">0</td>' in row_a
+    assert f'name="quantity-{a.id}" id="quantity-{a.id}" value="0"' in row_a
+    assert '<td class="shipped-outside">1</td><td class="left-to-ship">2</td>' in row_b
+    assert f'name="quantity-{b.id}" id="quantity-{b.id}" value="2"' in row_b
+    assert refused.status_code == 422
+    assert "Only 0 of SKU-A left to ship (1 ordered, 1 shipped outside Shelfsync, 0 in other packages)." in (
+        refused.get_data(as_text=True)
+    )
+    assert saved.status_code == 302
+    assert [(i.order_item.sku, i.quantity) for i in shipments_of(order)[0].items] == [("SKU-B", 2)]
+    assert "/shipments/new" not in client.get(f"/orders/{order.id}").get_data(as_text=True)
+
+
+def test_what_amazon_shipped_of_our_accepted_packages_is_not_counted_twice(client, channel):
+    order = make_order(channel, [("SKU-A", 3)])
+    [item] = order.items
+    client.post(new_url(order), data=form({item.id: 1}))
+    [first] = shipments_of(order)
+    first.sync_state = ShipmentSyncState.ACCEPTED  # Sync Orders' record; Amazon now counts it as shipped
+    first.order.items[0].quantity_shipped = 1
+    db.session.commit()
+
+    page = client.get(new_url(order)).get_data(as_text=True)
+
+    row = page.split(f'id="item-{item.id}"')[1].split("</tr>")[0]
+    assert '<td class="shipped-outside">0</td><td class="left-to-ship">2</td>' in row
+
+
+def test_a_near_miss_of_a_shipping_method_is_refused_at_save_with_the_suggestion(client, channel):
+    order = make_order(channel, [("SKU-A", 2)])
+    [item] = order.items
+
+    near = client.post(
+        new_url(order), data=form({item.id: 1}, carrier_code="UPS", shipping_method="UPS Grond")
+    )
+    unknown = client.post(
+        new_url(order),
+        data=form({item.id: 1}, carrier_code="UPS", shipping_method="Worldwide Freight Pallet"),
+    )
+    [saved] = shipments_of(order)
+    edit_url = f"/orders/{order.id}/shipments/{saved.id}/edit"
+    near_edit = client.post(edit_url, data=form({}, carrier_code="UPS", shipping_method="UPS Nxt Day Air"))
+
+    assert near.status_code == 422
+    assert "“UPS Grond” is not a shipping method of UPS. Did you mean “UPS Ground”?" in near.get_data(
+        as_text=True
+    )
+    assert unknown.status_code == 302, "a method near none of ours goes to Amazon, which decides"
+    assert saved.shipping_method == "Worldwide Freight Pallet"
+    assert near_edit.status_code == 422 and "Did you mean “UPS Next Day Air”?" in near_edit.get_data(
+        as_text=True
+    )
+    assert shipments_of(order)[0].shipping_method == "Worldwide Freight Pallet"
+
+
+def delete_url(order: Order, shipment: Shipment) -> str:
+    return f"/orders/{order.id}/shipments/{shipment.id}/delete"
+
+
+@pytest.mark.parametrize("state", [ShipmentSyncState.PENDING, ShipmentSyncState.REJECTED])
+def test_a_package_amazon_has_not_accepted_is_deleted_after_confirmation(client, channel, state):
+    order = make_order(channel, [("SKU-A", 2)])
+    [item] = order.items
+    client.post(new_url(order), data=form({item.id: 2}))
+    [shipment] = shipments_of(order)
+    shipment.sync_state = state
+    shipment.order.sync_state = (
+        OrderSyncState.REJECTED if state == ShipmentSyncState.REJECTED else OrderSyncState.PENDING
+    )
+    db.session.commit()
+    url = delete_url(order, shipment)
+
+    panel = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    question = client.get(url)
+    still_there = len(shipments_of(order))
+    deleted = client.post(url, data={})
+
+    assert url in panel
+    assert question.status_code == 200 and 'id="delete-shipment" method="post"' in question.get_data(
+        as_text=True
+    )
+    assert still_there == 1, "asking deletes nothing"
+    assert deleted.status_code == 302 and deleted.headers["Location"] == f"/orders/{order.id}"
+    assert shipments_of(order) == []
+    assert fresh_order(order.id).sync_state == OrderSyncState.NOTHING_TO_SYNC
+    page = client.get(new_url(order)).get_data(as_text=True)
+    assert f'name="quantity-{item.id}" id="quantity-{item.id}" value="2"' in page, "its items are free again"
+
+
+def test_an_accepted_package_cannot_be_deleted_and_the_page_says_why(client, channel):
+    order = make_order(channel, [("SKU-A", 1)])
+    client.post(new_url(order), data=form({order.items[0].id: 1}))
+    [shipment] = shipments_of(order)
+    shipment.sync_state = ShipmentSyncState.ACCEPTED
+    db.session.commit()
+
+    panel = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    asked = client.get(delete_url(order, shipment))
+    posted = client.post(delete_url(order, shipment), data={})
+
+    assert delete_url(order, shipment) not in panel
+    assert asked.status_code == posted.status_code == 409
+    page = posted.get_data(as_text=True)
+    assert "Package 1 was accepted by Amazon" in page and "Amazon offers no way to remove" in page
+    assert 'id="delete-shipment"' not in page
+    assert len(shipments_of(order)) == 1
+
+
+def test_another_accounts_shipment_cannot_be_deleted(client, channel):
+    stranger = make_channel(other_account().id, "Their channel")
+    theirs = make_order(stranger, [("SKU-A", 1)])
+    details = ShipmentDetails("USPS", "", "", "T1", utcnow().date())
+    their_shipment = add_shipment(theirs, NewShipment(details, {theirs.items[0].id: 1}))
+    mine = make_order(channel, [("SKU-A", 1)])
+    db.session.commit()
+
+    for url in (delete_url(theirs, their_shipment), delete_url(mine, their_shipment)):
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, data={}).status_code == 404, url
+    assert len(shipments_of(theirs)) == 1
+
+
+def test_deleting_without_a_csrf_token_is_refused(app, client, channel):
+    app.config["WTF_CSRF_ENABLED"] = True
+    order = make_order(channel, [("SKU-A", 1)])
+    shipment = add_shipment(
+        order, NewShipment(ShipmentDetails("USPS", "", "", "T1", utcnow().date()), {order.items[0].id: 1})
+    )
+    db.session.commit()
+    url = delete_url(order, shipment)
+    page = client.get(url).get_data(as_text=True)
+
+    refused = client.post(url, data={})
+    kept = len(shipments_of(order))
+    accepted = client.post(url, data={"csrf_token": csrf_token_from(page)})
+
+    assert refused.status_code == 400 and kept == 1
+    assert accepted.status_code == 302 and shipments_of(order) == []

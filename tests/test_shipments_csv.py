@@ -1,16 +1,20 @@
 """Shipments by CSV upload: good packages saved and bad lines reported with their line numbers and
-reasons, Excel's encodings and separators, a re-upload adding nothing, other accounts' orders unseen."""
+reasons (near misses of a method with the suggestion), Excel's encodings and separators, slash dates read
+by the channel's marketplace, a re-upload adding nothing, other accounts' orders unseen."""
 
 from __future__ import annotations
 
 import io
+from datetime import date, timedelta
 
 import pytest
 
+from tests.channels_support import make_connection
 from tests.listings_support import other_account
 from tests.runs_support import user_by_email
 from tests.shipments_support import make_order, shipments_of
 from tests.test_shipping_mappings import make_channel
+from webapp.extensions import db
 from webapp.models import Channel, FulfilledBy, ShipmentSyncState
 from webapp.services.shipment_csv import import_shipments
 from webapp.timeutil import utcnow
@@ -174,3 +178,92 @@ def test_the_service_reports_lines_without_the_web_layer(app, channel):
     result = import_shipments(channel.account_id, content)
 
     assert result.saved == [(order.amazon_order_id, 1)] and result.errors == [] and result.lines == 1
+
+
+def test_a_near_miss_of_a_shipping_method_is_refused_with_the_suggestion(client, channel):
+    near = make_order(channel, [("SKU-A", 1)])
+    fine = make_order(channel, [("SKU-B", 1)])
+    rows = [
+        HEADER,
+        f"{near.amazon_order_id},UPS,,UPS Grond,1Z-1,,SKU-A,1",
+        f"{fine.amazon_order_id},UPS,,UPS Ground,1Z-2,,SKU-B,1",
+    ]
+
+    page = upload(client, "\n".join(rows).encode()).get_data(as_text=True)
+
+    assert shipments_of(near) == [] and len(shipments_of(fine)) == 1
+    row = page.split("<tr><td>2</td><td>")[1].split("</td>")[0]
+    assert row == "“UPS Grond” is not a shipping method of UPS. Did you mean “UPS Ground”?"
+
+
+def past_day(days_ago: int, ambiguous: bool) -> date:
+    """A day ``days_ago`` or a little earlier whose day of month is at most 12 and not its month
+    (``ambiguous``: 11/02 could be either order) or above 12 (one reading only)."""
+    day = utcnow().date() - timedelta(days=days_ago)
+    while not (day.day <= 12 and day.day != day.month if ambiguous else day.day > 12):
+        day -= timedelta(days=1)
+    return day
+
+
+def excel_us(day: date) -> str:
+    """A date as US Excel writes it in a CSV: month first, no leading zeros."""
+    return f"{day.month}/{day.day}/{day.year}"
+
+
+def excel_european(day: date) -> str:
+    """A date as UK/German Excel writes it with slashes: day first, zero-padded."""
+    return day.strftime("%d/%m/%Y")
+
+
+def german_channel(account_id: int) -> Channel:
+    connection = make_connection(account_id, "A1PA6795UKMFR9", name="Amazon DE connection")
+    channel = Channel(
+        account_id=account_id, connection_id=connection.id, name="Amazon DE", marketplace_id="A1PA6795UKMFR9"
+    )
+    db.session.add(channel)
+    db.session.commit()
+    return channel
+
+
+def long_ago(order):
+    """Place the order 60 days ago, so any past ship date of the test is after the purchase."""
+    order.purchased_at = utcnow() - timedelta(days=60)
+    db.session.commit()
+    return order
+
+
+def test_slash_dates_follow_the_channels_marketplace_when_ambiguous_and_are_read_the_only_way_otherwise(
+    client, channel
+):
+    ambiguous, unambiguous = past_day(5, ambiguous=True), past_day(5, ambiguous=False)
+    us_a, us_b = (long_ago(make_order(channel, [("SKU-A", 1)])) for _ in range(2))
+    german = german_channel(channel.account_id)
+    de_a, de_b, de_c = (long_ago(make_order(german, [("SKU-A", 1)])) for _ in range(3))
+    rows = [
+        "Order ID,Carrier,Carrier Name,Shipping Method,Tracking Number,Ship Date,SKU,Quantity",
+        f"{us_a.amazon_order_id},USPS,,Priority Mail,T-1,{excel_us(ambiguous)},SKU-A,1",
+        f"{us_b.amazon_order_id},USPS,,Priority Mail,T-2,{excel_us(unambiguous)},SKU-A,1",
+        f"{de_a.amazon_order_id},DHL,,DHL Paket,T-3,{excel_european(ambiguous)},SKU-A,1",
+        f"{de_b.amazon_order_id},DHL,,DHL Paket,T-4,{excel_us(unambiguous)},SKU-A,1",
+        f"{de_c.amazon_order_id},DHL,,DHL Paket,T-5,{ambiguous.isoformat()},SKU-A,1",
+    ]
+
+    response = upload(client, ("\r\n".join(rows) + "\r\n").encode("cp1252"))
+
+    assert "5 packages saved, 0 bad lines" in response.get_data(as_text=True)
+    ship_dates = {
+        order.id: shipments_of(order)[0].ship_date.date() for order in (us_a, us_b, de_a, de_b, de_c)
+    }
+    assert ship_dates == {
+        us_a.id: ambiguous,
+        us_b.id: unambiguous,
+        de_a.id: ambiguous,
+        de_b.id: unambiguous,
+        de_c.id: ambiguous,
+    }
+
+
+def test_the_upload_page_explains_how_slash_dates_are_read(client, channel):
+    page = client.get("/orders/shipments/upload").get_data(as_text=True)
+
+    assert "11/29/2026" in page and "month first on Amazon.com" in page and "day first" in page

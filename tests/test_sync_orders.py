@@ -1,7 +1,8 @@
 """Sync Orders against the sandbox: packages reach Amazon under a stable package number and are never sent
 again once accepted; the "UP Ground" near miss is rejected before any call, with a suggestion, and is
 accepted after the edit; an edit made while its package is in flight is not lost; Amazon's own
-refusals, outages and a revoked authorization."""
+refusals, outages and a revoked authorization; packages Amazon already holds (shipped outside Shelfsync)
+keep their numbers and count as shipped."""
 
 from __future__ import annotations
 
@@ -11,12 +12,18 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from jobs.sync_orders import CONTENTS_REJECTED_HELP
 from sandbox.seed import DEMO_SELLER_ID
 from tests.conftest import sandbox_app_config
 from tests.listing_sync_support import demo_channel, run_job
-from tests.orders_support import amazon_change, imported, place_order, with_default_mappings
+from tests.orders_support import advance, amazon_change, imported, place_order, with_default_mappings
 from tests.runs_support import fresh, notes, wait_for, work
-from tests.shipments_support import fresh_order, shipments_of
+from tests.shipments_support import (
+    fresh_order,
+    saved_without_the_method_check,
+    ship_in_seller_central,
+    shipments_of,
+)
 from webapp.extensions import db
 from webapp.models import (
     Channel,
@@ -35,6 +42,9 @@ from webapp.services.shipments import (
     NewShipment,
     ShipmentDetails,
     add_shipment,
+    can_add,
+    delete_shipment,
+    remaining_quantities,
     update_shipment,
 )
 from webapp.timeutil import utcnow
@@ -154,11 +164,11 @@ def test_partial_packages_keep_their_numbers_and_an_edit_replaces_the_package_on
     assert amazon_status(sandbox, order) == "SHIPPED"
 
 
-def test_up_ground_is_rejected_with_a_suggestion_then_edited_and_accepted_on_the_next_run(
+def test_a_stored_up_ground_is_rejected_with_a_suggestion_then_edited_and_accepted_on_the_next_run(
     app, redis, channel, sandbox
 ):
     [order] = open_orders(channel)
-    shipment = ship(order, carrier="UPS", method="UP Ground", tracking="1Z999AA10123456784")
+    shipment = saved_without_the_method_check(order, "UPS", "UP Ground", "1Z999AA10123456784")
 
     rejected = sync(app, redis, channel)
 
@@ -314,3 +324,119 @@ def test_an_edit_made_while_the_package_is_in_flight_stays_pending_and_goes_next
     sandbox.admin("delete", "/faults/confirmShipment")
     assert sync(app, redis, channel).counts == {"sent": 1, "accepted": 1}
     assert [p["tracking_number"] for p in amazon_packages(sandbox, order)] == ["NEW-TRACKING"]
+
+
+def partially_shipped_order(app, redis, channel: Channel, sandbox) -> Order:
+    """A new two-item merchant order whose first item the seller shipped in Seller Central as package 1
+    before Get Orders imported it (Amazon then holds it as partially shipped, with that package)."""
+    skus = [
+        row["sku"]
+        for row in sandbox.sandbox.store.all(
+            "SELECT sku FROM listings WHERE seller_id = ? AND marketplace_id = ? AND "
+            "fulfillment_channel = 'DEFAULT' AND status = 'ACTIVE' ORDER BY sku LIMIT 2",
+            (DEMO_SELLER_ID, channel.marketplace_id),
+        )
+    ]
+    amazon_id = place_order(sandbox, items=[{"sku": sku, "quantity": 1} for sku in skus])
+    [first_item] = sandbox.sandbox.store.all(
+        "SELECT order_item_id FROM order_items WHERE order_id = ? ORDER BY position LIMIT 1", (amazon_id,)
+    )
+    ship_in_seller_central(sandbox, amazon_id, "1", [(first_item["order_item_id"], 1)], "SC-1")
+    assert run_job(app, redis, channel, RunKind.GET_ORDERS).status == RunStatus.SUCCEEDED
+    order = imported(channel)[amazon_id]
+    assert order.status == OrderStatus.PARTIALLY_SHIPPED and len(order.items) == 2
+    return order
+
+
+def test_a_package_added_after_one_shipped_outside_shelfsync_is_numbered_after_it_and_does_not_replace_it(
+    app, redis, channel, sandbox
+):
+    order = partially_shipped_order(app, redis, channel, sandbox)
+    [shipped] = [item for item in order.items if item.quantity_shipped == 1]
+    [left] = [item for item in order.items if item.quantity_shipped == 0]
+
+    assert order.amazon_package_reference == 1, "Get Orders stored Amazon's package numbers"
+    assert remaining_quantities(order) == {shipped.id: 0, left.id: left.quantity_ordered}
+    ours = ship(order, tracking="OURS-1", quantities={left.id: left.quantity_ordered})
+    run = sync(app, redis, channel)
+
+    assert ours.package_reference_id == 2
+    assert run.counts == {"sent": 1, "accepted": 1}, [n.message for n in notes(run.id)]
+    packages = amazon_packages(sandbox, order)
+    assert [(p["package_reference_id"], p["tracking_number"]) for p in packages] == [
+        ("1", "SC-1"),
+        ("2", "OURS-1"),
+    ]
+    assert amazon_status(sandbox, order) == "SHIPPED"
+
+
+def test_a_package_shipped_in_seller_central_after_import_is_read_by_the_next_get_orders(
+    app, redis, channel, sandbox
+):
+    [order] = open_orders(channel, min_items=2)
+    item, *others = order.items
+    ship_in_seller_central(
+        sandbox, order.amazon_order_id, "4", [(item.amazon_order_item_id, item.quantity_ordered)], "SC-4"
+    )
+
+    assert run_job(app, redis, channel, RunKind.GET_ORDERS).status == RunStatus.SUCCEEDED
+
+    order = fresh_order(order.id)
+    assert order.amazon_package_reference == 4
+    assert order.items[0].quantity_shipped == item.quantity_ordered
+    assert remaining_quantities(order)[item.id] == 0
+    rest = {other.id: other.quantity_ordered for other in others}
+    assert ship(order, tracking="OURS", quantities=rest).package_reference_id == 5
+
+
+def test_units_our_accepted_package_holds_are_not_counted_again_as_shipped_outside_shelfsync(
+    app, redis, channel, sandbox
+):
+    sku = next(iter(open_orders(channel)[0].items)).sku
+    amazon_id = place_order(sandbox, items=[{"sku": sku, "quantity": 3}])
+    assert run_job(app, redis, channel, RunKind.GET_ORDERS).status == RunStatus.SUCCEEDED
+    order = imported(channel)[amazon_id]
+    [item] = order.items
+    ship(order, tracking="FIRST", quantities={item.id: 1})
+    assert sync(app, redis, channel).counts == {"sent": 1, "accepted": 1}
+    advance(sandbox)
+
+    assert run_job(app, redis, channel, RunKind.GET_ORDERS).status == RunStatus.SUCCEEDED
+
+    order = fresh_order(order.id)
+    assert order.items[0].quantity_shipped == 1, "Amazon counts our accepted package"
+    assert remaining_quantities(order) == {item.id: 2}
+    assert ship(order, tracking="SECOND", quantities={item.id: 2}).package_reference_id == 2
+
+
+def test_amazons_refusal_of_a_package_holding_what_was_shipped_elsewhere_says_so_and_it_can_be_deleted(
+    app, redis, channel, sandbox
+):
+    [order] = open_orders(channel)
+    ship(order, tracking="OURS")  # everything: Get Orders has not seen Seller Central's package yet
+    ship_in_seller_central(
+        sandbox,
+        order.amazon_order_id,
+        "9",
+        [(item.amazon_order_item_id, item.quantity_ordered) for item in order.items],
+        "SC-9",
+    )
+
+    run = sync(app, redis, channel)
+
+    assert run.counts == {"sent": 1, "rejected": 1}
+    [rejected] = shipments_of(order)
+    assert "exceeds the unshipped quantity 0" in rejected.last_error
+    assert rejected.last_error_help == CONTENTS_REJECTED_HELP
+    assert "carrier" not in rejected.last_error_help.split(".")[0]
+    [error] = notes(run.id, "error")
+    assert error.help == CONTENTS_REJECTED_HELP
+
+    delete_shipment(rejected)
+    db.session.commit()
+    assert run_job(app, redis, channel, RunKind.GET_ORDERS).status == RunStatus.SUCCEEDED
+
+    order = fresh_order(order.id)
+    assert shipments_of(order) == [] and order.sync_state == OrderSyncState.NOTHING_TO_SYNC
+    assert not can_add(order), "Amazon shipped everything"
+    assert [p["tracking_number"] for p in amazon_packages(sandbox, order)] == ["SC-9"]

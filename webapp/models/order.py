@@ -180,6 +180,9 @@ class Order(db.Model):
     order_total: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(12, 2))
     currency: so.Mapped[str] = so.mapped_column(sa.String(3), default="")
     programs: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)  # PRIME, AMAZON_BUSINESS...
+    # The highest numeric packageReferenceId among the packages Amazon reported (ours and any entered in
+    # Seller Central): our package numbers continue after it, so Sync Orders never replaces one of theirs.
+    amazon_package_reference: so.Mapped[int | None]
     # Needs attention: [{"code": AttentionCode, "message": "...", "reference": sku or level}].
     needs_attention: so.Mapped[bool] = so.mapped_column(default=False)
     attention: so.Mapped[list] = so.mapped_column(sa.JSON, default=list)

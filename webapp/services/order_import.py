@@ -38,8 +38,9 @@ from webapp.models import (
 from webapp.models.order import CLOSED_STATUSES
 from webapp.services.shipping_mappings import level_label
 
-# Optional data sets Get Orders asks for: buyer, delivery address, fulfilment (status, level, windows).
-INCLUDED_DATA = ("BUYER", "RECIPIENT", "FULFILLMENT")
+# Optional data sets Get Orders asks for: buyer, delivery address, fulfilment (status, level, windows),
+# and the merchant order's packages (their reference ids, so ours never reuse one of Amazon's).
+INCLUDED_DATA = ("BUYER", "RECIPIENT", "FULFILLMENT", "PACKAGES")
 
 
 @dataclass
@@ -140,6 +141,20 @@ def _items(payload: dict) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def highest_package_reference(payload: dict) -> int | None:
+    """The highest numeric ``packageReferenceId`` among the order's packages on Amazon, or None.
+
+    Sync Orders sends positive numbers only (Amazon's rule for confirmShipment), so a non-numeric
+    reference cannot collide with ours and is ignored.
+    """
+    references = [
+        int(reference)
+        for package in payload.get("packages") or []
+        if (reference := str(package.get("packageReferenceId") or "").strip()).isdigit()
+    ]
+    return max(references) if references else None
 
 
 def _total(items: list[dict[str, Any]]) -> Decimal | None:
@@ -253,6 +268,7 @@ class OrderSaver:
             "order_total": _total(items),
             "currency": next((item["currency"] for item in items if item["currency"]), ""),
             "programs": list(payload.get("programs") or []),
+            "amazon_package_reference": highest_package_reference(payload),
             "needs_attention": bool(attention),
             "attention": attention,
             "routing_state": routing.value,
@@ -331,6 +347,9 @@ class OrderSaver:
         total = _total(items)
         if total is not None:
             values["order_total"] = total
+        reference = highest_package_reference(payload)
+        if reference is not None:
+            values["amazon_package_reference"] = reference
         if status != row.status:
             values.update(_state_times(status, updated))
             if status == OrderStatus.CANCELLED:

@@ -9,7 +9,14 @@ A package is saved whole or not at all: when one of its lines is bad, every line
 bad one with its reason, the others as "not saved"), and the other packages are saved. A package whose
 tracking number the order already has is skipped, so uploading the same file twice adds nothing.
 Validation is the form's (``webapp.services.shipments``): carrier from Amazon's list or Other + name,
-quantities within what the order still has to ship, no FBA or cancelled orders.
+no near miss of a known shipping method, quantities within what the order still has to ship, no FBA or
+cancelled orders.
+
+Ship dates: ISO ``2026-01-31`` always; ``31.01.2026`` (dotted, day first, as European Excel writes it);
+with slashes, a date that reads only one way (a part above 12: ``11/29/2026``, ``29/11/2026``) is read
+that way, and an ambiguous one (``11/02/2026``) follows the order's channel marketplace: month first on
+Amazon.com (US Excel writes ``m/d/yyyy``), day first everywhere else. The rule is per order, so it is
+applied when the line's order is known.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from webapp.extensions import db
-from webapp.models import Order, Shipment
+from webapp.models import Channel, Order, Shipment
 from webapp.services.carriers import OTHER, canonical_carrier, carrier_problem
 from webapp.services.csv_import.columns import normalize_header
 from webapp.services.csv_import.formats import UnreadableFile, detect_format, iter_records
@@ -53,6 +60,8 @@ _ALIASES = {alias: name for name, aliases in COLUMNS.items() for alias in aliase
 _ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ].*)?")
 _DOTTED_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _SLASHED_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+# Marketplaces whose sellers' spreadsheets write an ambiguous slash date month first (Amazon.com).
+MONTH_FIRST_MARKETPLACES = frozenset({"ATVPDKIKX0DER"})
 
 
 @dataclass(frozen=True)
@@ -65,9 +74,13 @@ class Line:
     carrier_name: str
     method: str
     tracking: str
-    ship_date: date
+    ship_date_text: str  # resolved with the order's marketplace (``ship_date``)
     sku: str
     quantity: int
+
+    def ship_date(self, month_first: bool) -> date:
+        """The ship date, ambiguous slash dates read month first or day first."""
+        return parse_ship_date(self.ship_date_text, month_first)
 
 
 @dataclass
@@ -100,9 +113,14 @@ def column_positions(headers: list[str]) -> dict[str, int]:
     return positions
 
 
-def parse_ship_date(text: str, day_first: bool) -> date:
-    """A ship date as ISO (2026-01-31), 31.01.2026, or with slashes (day first in ``;`` files, as the
-    European Excel that writes them does; month first otherwise); empty means today."""
+def slash_month_first(marketplace_id: str) -> bool:
+    """Whether an ambiguous slash date of this marketplace's sellers is month first (see the module)."""
+    return marketplace_id in MONTH_FIRST_MARKETPLACES
+
+
+def parse_ship_date(text: str, month_first: bool) -> date:
+    """A ship date as ISO (2026-01-31), 31.01.2026, or with slashes: read the only way it can be when a
+    part is above 12, else month first if ``month_first`` (day first otherwise); empty means today."""
     value = text.strip()
     if not value:
         return utcnow().date()
@@ -113,12 +131,25 @@ def parse_ship_date(text: str, day_first: bool) -> date:
             day, month, year = match.groups()
         elif match := _SLASHED_DATE.fullmatch(value):
             first, second, year = match.groups()
-            day, month = (first, second) if day_first else (second, first)
+            if int(first) > 12 or (int(second) <= 12 and not month_first):
+                day, month = first, second
+            else:
+                month, day = first, second
         else:
             raise ValueError(value)
         return date(int(year), int(month), int(day))
     except ValueError:
         raise RowError(f"Ship date “{value}” is not a date (write it as 2026-01-31).") from None
+
+
+def _checked_date_text(text: str) -> str:
+    """The ship date cell if it is a date in at least one reading (which one depends on the order).
+
+    Raises:
+        RowError: it is a date in no reading.
+    """
+    parse_ship_date(text, month_first=True)  # a part above 12 settles the order whatever the flag
+    return text.strip()
 
 
 def _carrier(code_text: str, name_text: str) -> tuple[str, str]:
@@ -137,7 +168,7 @@ def _carrier(code_text: str, name_text: str) -> tuple[str, str]:
     return canonical, name
 
 
-def parse_line(number: int, cells: list[str], positions: dict[str, int], day_first: bool) -> Line:
+def parse_line(number: int, cells: list[str], positions: dict[str, int], decimal_comma: bool) -> Line:
     """One data line as values.
 
     Raises:
@@ -152,7 +183,7 @@ def parse_line(number: int, cells: list[str], positions: dict[str, int], day_fir
         if not cell(name) and not (name == "carrier" and cell("carrier_name")):
             raise RowError(f"The {LABELS[name]} is missing.")
     code, name = _carrier(cell("carrier"), cell("carrier_name"))
-    quantity = parse_quantity(cell("quantity"), decimal_comma=day_first)
+    quantity = parse_quantity(cell("quantity"), decimal_comma=decimal_comma)
     if quantity < 1:
         raise RowError("The quantity must be at least 1.")
     return Line(
@@ -162,7 +193,7 @@ def parse_line(number: int, cells: list[str], positions: dict[str, int], day_fir
         carrier_name=name,
         method=cell("method"),
         tracking=cell("tracking"),
-        ship_date=parse_ship_date(cell("ship_date"), day_first),
+        ship_date_text=_checked_date_text(cell("ship_date")),
         sku=cell("sku"),
         quantity=quantity,
     )
@@ -233,14 +264,14 @@ def _quantities(order: Order, lines: list[Line]) -> dict[int, int]:
     return quantities
 
 
-def _package_problem(lines: list[Line]) -> str:
+def _package_problem(lines: list[Line], month_first: bool) -> str:
     first = lines[0]
     for line in lines[1:]:
-        if (line.carrier_code, line.carrier_name, line.method, line.ship_date) != (
+        if (line.carrier_code, line.carrier_name, line.method, line.ship_date(month_first)) != (
             first.carrier_code,
             first.carrier_name,
             first.method,
-            first.ship_date,
+            first.ship_date(month_first),
         ):
             return (
                 f"Lines {first.number} and {line.number} have the same tracking number but a different "
@@ -249,7 +280,7 @@ def _package_problem(lines: list[Line]) -> str:
     return ""
 
 
-def _save_package(order: Order, lines: list[Line], user_id: int | None) -> int:
+def _save_package(order: Order, lines: list[Line], month_first: bool, user_id: int | None) -> int:
     """Add one package; returns its package number.
 
     Raises:
@@ -258,7 +289,11 @@ def _save_package(order: Order, lines: list[Line], user_id: int | None) -> int:
     first = lines[0]
     new = NewShipment(
         ShipmentDetails(
-            first.carrier_code, first.carrier_name, first.method, first.tracking, first.ship_date
+            first.carrier_code,
+            first.carrier_name,
+            first.method,
+            first.tracking,
+            first.ship_date(month_first),
         ),
         _quantities(order, lines),
     )
@@ -284,15 +319,21 @@ def import_shipments(account_id: int, content: bytes, user_id: int | None = None
     for line in lines:
         packages[(line.order_id, line.tracking)].append(line)
     orders = _orders(account_id, {order_id for order_id, _ in packages})
+    marketplaces: dict[int, str] = {}
     for (order_id, tracking), package in packages.items():
         reason = ""
         matches = orders.get(order_id, [])
+        month_first = False
         if not matches:
             reason = f"There is no order {order_id} in Shelfsync (run Get Orders first, or check the id)."
         elif len(matches) > 1:
             reason = f"Order {order_id} is on more than one channel; enter this package on the order's page."
         else:
-            reason = _package_problem(package)
+            channel_id = matches[0].channel_id
+            if channel_id not in marketplaces:
+                marketplaces[channel_id] = db.session.get(Channel, channel_id).marketplace_id
+            month_first = slash_month_first(marketplaces[channel_id])
+            reason = _package_problem(package, month_first)
         if reason:
             _report(result, package, reason)
             continue
@@ -309,7 +350,7 @@ def import_shipments(account_id: int, content: bytes, user_id: int | None = None
                 )
             continue
         try:
-            number = _save_package(order, package, user_id)
+            number = _save_package(order, package, month_first, user_id)
         except (RowError, ShipmentError) as error:
             _report(result, package, str(error))
             continue

@@ -1,11 +1,15 @@
 """Shipments of merchant-fulfilled orders: add (with items and quantities), edit, and the order's sync state.
 
 A shipment is one package with its tracking. Quantities of a new package cannot exceed what the order
-still has unpacked (ordered minus what earlier packages hold), so partial shipments add up to the order
-at most. ``package_reference_id`` (Amazon's ``packageReferenceId``) is assigned once, as the order's
-highest + 1, and never changed: Sync Orders always sends a package under the same number, which makes
-Amazon replace it instead of adding a second package. Editing carrier, method, tracking or ship date
-makes the shipment pending again, so the next Sync Orders sends the correction.
+still has to ship: ordered, less what Amazon shipped outside Shelfsync (its ``quantityFulfilled`` less
+what our accepted packages account for, e.g. a package entered in Seller Central), less what our own
+packages hold. ``package_reference_id`` (Amazon's ``packageReferenceId``) is assigned once, under the
+order's row lock, after both our highest number and the highest Amazon reported at Get Orders
+(``Order.amazon_package_reference``), and never changed: Sync Orders always sends a package under the
+same number, which makes Amazon replace it instead of adding a second package, so a number Amazon
+already holds is never given out. Editing carrier, method, tracking or ship date makes the shipment
+pending again, so the next Sync Orders sends the correction. A package Amazon has not accepted
+(pending or rejected) can be deleted; an accepted one cannot (Amazon has no call that removes it).
 
 FBA orders are read-only (Amazon ships them) and orders Amazon will not ship (Pending, cancelled,
 unfulfillable) take no shipment: the functions here refuse with :class:`ShipmentError`.
@@ -29,7 +33,7 @@ from webapp.models import (
     ShipmentItem,
     ShipmentSyncState,
 )
-from webapp.services.carriers import CARRIER_CODES, OTHER, canonical_method
+from webapp.services.carriers import CARRIER_CODES, OTHER, canonical_method, check
 from webapp.timeutil import utcnow
 
 # Statuses in which Amazon accepts no shipment confirmation.
@@ -83,23 +87,53 @@ def refusal(order: Order) -> str:
     return f"Order {order.amazon_order_id} {reason}." if reason else ""
 
 
-def packed_quantities(order_id: int, exclude_shipment_id: int | None = None) -> dict[int, int]:
-    """How many of each order item the order's shipments hold, by ``OrderItem.id``."""
+@dataclass(frozen=True)
+class ItemProgress:
+    """Where one order item stands: ordered, shipped outside Shelfsync, in our packages, left to ship."""
+
+    ordered: int
+    outside: int
+    packed: int
+
+    @property
+    def left(self) -> int:
+        """What the seller can still put in a package."""
+        return max(0, self.ordered - self.outside - self.packed)
+
+
+def packed_quantities(order_id: int, *, accepted_only: bool = False) -> dict[int, int]:
+    """How many of each order item the order's shipments hold (only those Amazon accepted if
+    ``accepted_only``), by ``OrderItem.id``."""
     query = (
         sa.select(ShipmentItem.order_item_id, sa.func.sum(ShipmentItem.quantity))
         .join(Shipment, Shipment.id == ShipmentItem.shipment_id)
         .where(Shipment.order_id == order_id)
         .group_by(ShipmentItem.order_item_id)
     )
-    if exclude_shipment_id is not None:
-        query = query.where(Shipment.id != exclude_shipment_id)
+    if accepted_only:
+        query = query.where(Shipment.sync_state == ShipmentSyncState.ACCEPTED)
     return {item_id: int(total or 0) for item_id, total in db.session.execute(query)}
 
 
-def remaining_quantities(order: Order) -> dict[int, int]:
-    """What each item of the order still has to ship (ordered minus what shipments hold), by item id."""
+def item_progress(order: Order) -> dict[int, ItemProgress]:
+    """Each item's progress by item id. Amazon's ``quantity_shipped`` counts our accepted packages too;
+    what it holds beyond them was shipped outside Shelfsync (never below 0: Amazon's figure may predate
+    our latest acceptance until the next Get Orders)."""
     packed = packed_quantities(order.id)
-    return {item.id: max(0, item.quantity_ordered - packed.get(item.id, 0)) for item in order.items}
+    accepted = packed_quantities(order.id, accepted_only=True)
+    return {
+        item.id: ItemProgress(
+            ordered=item.quantity_ordered,
+            outside=max(0, item.quantity_shipped - accepted.get(item.id, 0)),
+            packed=packed.get(item.id, 0),
+        )
+        for item in order.items
+    }
+
+
+def remaining_quantities(order: Order) -> dict[int, int]:
+    """What each item of the order still has to ship, by item id (see :class:`ItemProgress`)."""
+    return {item_id: progress.left for item_id, progress in item_progress(order).items()}
 
 
 def can_add(order: Order) -> bool:
@@ -129,6 +163,11 @@ def _clean(order: Order, details: ShipmentDetails) -> tuple[ShipmentDetails, dic
         errors["carrier_name"] = "Type the carrier's name (Amazon requires it with Other)."
     if code != OTHER:
         name = ""  # only meaningful with Other; a stale name would be sent otherwise
+    problem = None if errors else check(code, name, method)
+    if problem is not None:
+        # The same near miss Sync Orders would refuse ("UPS Grond"), caught while the seller is here.
+        hint = f" Did you mean “{problem.suggestion}”?" if problem.suggestion else ""
+        errors["shipping_method"] = problem.message + hint
     if not tracking:
         errors["tracking_number"] = "Enter the tracking number."
     for key, value in (("carrier_name", name), ("shipping_method", method), ("tracking_number", tracking)):
@@ -148,7 +187,7 @@ def _clean(order: Order, details: ShipmentDetails) -> tuple[ShipmentDetails, dic
 def _quantity_errors(order: Order, quantities: dict[int, int]) -> dict[str, str]:
     """Reasons the quantities do not fit the order (unknown item, negative, more than left to ship)."""
     items = {item.id: item for item in order.items}
-    remaining = remaining_quantities(order)
+    progress = item_progress(order)
     errors: dict[str, str] = {}
     for item_id, quantity in quantities.items():
         item = items.get(item_id)
@@ -156,11 +195,12 @@ def _quantity_errors(order: Order, quantities: dict[int, int]) -> dict[str, str]
             errors["items"] = "An item that is not part of this order was given."
         elif quantity < 0:
             errors[f"quantity-{item_id}"] = "The quantity cannot be negative."
-        elif quantity > remaining[item_id]:
+        elif quantity > progress[item_id].left:
+            state = progress[item_id]
+            outside = f", {state.outside} shipped outside Shelfsync" if state.outside else ""
             errors[f"quantity-{item_id}"] = (
-                f"Only {remaining[item_id]} of {item.sku} left to ship "
-                f"({item.quantity_ordered} ordered, {item.quantity_ordered - remaining[item_id]} in "
-                "other packages)."
+                f"Only {state.left} of {item.sku} left to ship "
+                f"({state.ordered} ordered{outside}, {state.packed} in other packages)."
             )
     if not errors and not any(q > 0 for q in quantities.values()):
         errors["items"] = "Put at least one item in the package."
@@ -226,10 +266,13 @@ def add_shipment(order: Order, new: NewShipment, user_id: int | None = None) -> 
 
 
 def _next_reference(order_id: int) -> int:
-    highest = db.session.scalar(
+    """One past both our highest package number and the highest Amazon reported (read under the lock,
+    from the database: a Get Orders run may have stored a newer figure since the order was loaded)."""
+    ours = db.session.scalar(
         sa.select(sa.func.max(Shipment.package_reference_id)).where(Shipment.order_id == order_id)
     )
-    return (highest or 0) + 1
+    amazons = db.session.scalar(sa.select(Order.amazon_package_reference).where(Order.id == order_id))
+    return max(ours or 0, amazons or 0) + 1
 
 
 def update_shipment(shipment: Shipment, details: ShipmentDetails) -> bool:
@@ -269,6 +312,37 @@ def update_shipment(shipment: Shipment, details: ShipmentDetails) -> bool:
     db.session.flush()
     recompute_sync_state(order)
     return True
+
+
+def delete_shipment(shipment: Shipment) -> None:
+    """Delete a package Amazon has not accepted (pending or rejected); the caller commits.
+
+    Raises:
+        ShipmentError: the package was accepted by Amazon, or Sync Orders recorded its acceptance
+            meanwhile (the delete is conditional on the state, so it cannot undo an acceptance).
+    """
+    order = shipment.order
+    _lock(order)
+    deleted = db.session.execute(
+        sa.delete(Shipment).where(
+            Shipment.id == shipment.id,
+            Shipment.sync_state.in_([ShipmentSyncState.PENDING, ShipmentSyncState.REJECTED]),
+        ),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    if not deleted:
+        raise ShipmentError({"form": accepted_reason(shipment)})
+    db.session.expire(order, ["shipments"])
+    recompute_sync_state(order)
+
+
+def accepted_reason(shipment: Shipment) -> str:
+    """Why an accepted package cannot be deleted, as the seller reads it."""
+    return (
+        f"Package {shipment.package_reference_id} was accepted by Amazon: it is part of the order on Amazon "
+        "and Amazon offers no way to remove a confirmed package. To correct its carrier or tracking, edit "
+        "it (Sync Orders sends the correction under the same package number)."
+    )
 
 
 def summarize(states: Iterable[str]) -> OrderSyncState:

@@ -68,6 +68,10 @@ def quantities_from(form: MultiDict) -> tuple[dict[int, int], dict[str, str]]:
     return quantities, errors
 
 
+class DeleteShipmentForm(FlaskForm):
+    """The confirmation of a package's deletion (no fields: the CSRF token only)."""
+
+
 class ShipmentUploadForm(FlaskForm):
     """A CSV of shipments (one line per order item of a package)."""
 

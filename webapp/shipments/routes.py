@@ -1,8 +1,10 @@
-"""Views: add a package to an order, edit one, and upload shipments as CSV.
+"""Views: add a package to an order, edit one, delete one Amazon has not accepted, and upload shipments
+as CSV.
 
 Orders and shipments are loaded through ``get_owned_or_404`` and a shipment only within its order, so
 another account's ids answer 404. FBA orders and orders Amazon will not ship get no form (409 with the
-reason). CSRF: the global ``CSRFProtect`` (forms carry the token, htmx sends the header).
+reason). Deleting asks first (a confirmation page, then a POST). CSRF: the global ``CSRFProtect`` (forms
+carry the token, htmx sends the header).
 """
 
 from __future__ import annotations
@@ -12,21 +14,24 @@ from flask_login import current_user, login_required
 
 from webapp.extensions import db
 from webapp.htmx import hx_redirect
-from webapp.models import Order, Shipment
+from webapp.models import Order, Shipment, ShipmentSyncState
 from webapp.services.carriers import OTHER, SHIPPING_METHODS
 from webapp.services.csv_import.formats import UnreadableFile
 from webapp.services.shipment_csv import import_shipments
 from webapp.services.shipments import (
     NewShipment,
     ShipmentError,
+    accepted_reason,
     add_shipment,
     can_add,
+    delete_shipment,
+    item_progress,
     refusal,
     remaining_quantities,
     update_shipment,
 )
 from webapp.shipments import bp
-from webapp.shipments.forms import ShipmentForm, ShipmentUploadForm, quantities_from
+from webapp.shipments.forms import DeleteShipmentForm, ShipmentForm, ShipmentUploadForm, quantities_from
 from webapp.tenancy import current_account_id, get_owned_or_404
 
 
@@ -46,7 +51,7 @@ def _form_page(order: Order, form: ShipmentForm, shipment: Shipment | None, stat
         "order": order,
         "form": form,
         "shipment": shipment,
-        "remaining": remaining_quantities(order),
+        "progress": item_progress(order),
         "methods": SHIPPING_METHODS,
         "other": OTHER,
         "quantities": {},
@@ -125,6 +130,34 @@ def edit(order_id: int, shipment_id: int):
             f"Package {shipment.package_reference_id} changed: the next Sync Orders sends the correction.",
             "success",
         )
+    return hx_redirect(url_for("orders.detail", order_id=order.id))
+
+
+@bp.route("/<int:order_id>/shipments/<int:shipment_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(order_id: int, shipment_id: int):
+    """Delete a package Amazon has not accepted: GET asks, POST deletes. An accepted one answers 409
+    with the reason (Amazon keeps it)."""
+    order = get_owned_or_404(Order, order_id)
+    shipment = _owned_shipment(order, shipment_id)
+    form = DeleteShipmentForm()
+    accepted = shipment.sync_state == ShipmentSyncState.ACCEPTED
+    if accepted or not form.validate_on_submit():
+        status = 409 if accepted else 422 if form.is_submitted() else 200
+        reason = accepted_reason(shipment) if accepted else ""
+        return render_template(
+            "shipments/delete.html", order=order, shipment=shipment, form=form, reason=reason
+        ), status
+    number = shipment.package_reference_id
+    try:
+        delete_shipment(shipment)
+    except ShipmentError as error:  # Sync Orders recorded Amazon's acceptance meanwhile
+        db.session.rollback()
+        return render_template(
+            "shipments/delete.html", order=order, shipment=shipment, form=form, reason=str(error)
+        ), 409
+    db.session.commit()
+    flash(f"Package {number} deleted. Amazon never accepted it, so nothing changes there.", "success")
     return hx_redirect(url_for("orders.detail", order_id=order.id))
 
 
