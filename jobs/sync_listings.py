@@ -8,7 +8,8 @@ runs do) and ``dry_run`` (bool). The channel is the run's.
    pushed values this run compares with. A feed still processing keeps its variants out of this run.
 2. The diff (``webapp.services.listing_sync``): each syncable variant's offer from the Sync template,
    compared with ``pushed_price`` / ``pushed_quantity``. Unchanged variants cost no Amazon call.
-   Paused, Hidden, Delisted, Unlinked and Broken Link variants are skipped and counted.
+   Paused, Hidden, Delisted, Unlinked and Broken Link variants are skipped and counted, and so are
+   Error variants never created on Amazon (a refused Publish): there is no offer to update.
 3. A few changes (≤ ``FEED_THRESHOLD``) go as one patchListingsItem each; more go as
    JSON_LISTINGS_FEED documents of PATCH messages (≤ ``FEED_MAX_MESSAGES`` each), each stored in
    ``feed_submissions`` with what every message would record, polled with back-off and read back. A
@@ -44,7 +45,7 @@ from webapp.amazon.marketplaces import get_marketplace
 from webapp.extensions import db
 from webapp.models import FeedSubmission, IntegrationRun, ListingVariant, TemplatePurpose, VariantStatus
 from webapp.models.listing import SYNCABLE_STATUSES
-from webapp.services.listing_sync import Change, iter_diff, status_counts
+from webapp.services.listing_sync import Change, iter_diff, never_on_amazon, status_counts
 from webapp.services.mapping_engine import load_template
 from webapp.timeutil import utcnow
 
@@ -61,6 +62,10 @@ PENDING_HELP = (
 FEED_FAILED_HELP = (
     "Amazon could not process the feed as a whole, so none of its updates were applied. The variants keep "
     "their previous values and the next Sync listings run sends them again."
+)
+NOT_ON_AMAZON_HELP = (
+    "Amazon never accepted these variants (their Publish was refused), so there is no offer to update. "
+    "Fix the problem shown on each variant and publish it again; syncs include it once it is on Amazon."
 )
 
 
@@ -345,16 +350,24 @@ def run(ctx: RunContext) -> None:
     template = load_template(channel.id, TemplatePurpose.SYNC)
     statuses = status_counts(db.session, ctx.account_id, channel.id, selection)
     _skip_report(ctx, statuses)
+    absent = frozenset(never_on_amazon(db.session, ctx.account_id, channel.id, selection))
+    if absent:
+        ctx.count("skipped", len(absent))
+        ctx.info(
+            f"Skipped {len(absent)} Error variants that were never created on Amazon.",
+            code="not_on_amazon",
+            help=NOT_ON_AMAZON_HELP,
+        )
     total = sum(n for s, n in statuses.items() if s in {v.value for v in SYNCABLE_STATUSES})
     ctx.progress(0, total)
     ctx.checkpoint(force=True)
     try:
         held = frozenset() if sync.dry_run else _resume_pending(ctx, sync)
-        if held:
-            ctx.count("skipped", len(held))
+        if held - absent:
+            ctx.count("skipped", len(held - absent))
         done = 0
         for changes, unchanged, read in iter_diff(
-            db.session, ctx.account_id, channel.id, selection, template, held
+            db.session, ctx.account_id, channel.id, selection, template, held | absent
         ):
             ctx.count("unchanged", unchanged)
             _collect(ctx, sync, changes)

@@ -299,6 +299,50 @@ def test_listing_page_shows_fields_issues_error_help_and_actions(client, channel
     assert f'name="ids" value="{variant.id}"' in html
 
 
+def text_of(html: str) -> str:
+    """The visible text of an HTML fragment, whitespace collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def status_cell(html: str, sku: str) -> str:
+    """The visible text of the Status cell of ``sku``'s row in the listings table."""
+    row = re.search(rf'#variant-\d+">{re.escape(sku)}</a></td>(.*?)</tr>', html, re.S).group(1)
+    return text_of(re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[-2])
+
+
+def test_status_is_labelled_once_and_a_refused_change_is_flagged(client, channel):
+    refused = add_variant(
+        channel, "MUG-GREEN", status=VariantStatus.LINKED.value, last_error="Quantity update refused."
+    )
+    html = table(client, channel, "q=mug")
+
+    assert status_cell(html, "MUG-BLUE") == "Error"
+    assert status_cell(html, "MUG-RED") == "Linked"
+    assert status_cell(html, refused.sku) == "Linked last change refused"
+
+    page = client.get(f"/channels/{channel.id}/listings/{refused.listing_id}").get_data(as_text=True)
+    heading = re.search(r"<h2>(.*?)</h2>", page, re.S).group(1)
+    assert text_of(heading) == "MUG-GREEN Linked last change refused"
+
+
+@pytest.mark.parametrize(
+    ("condition", "name"),
+    [
+        ("new_new", "New"),
+        ("used_like_new", "Used – Like New"),
+        ("collectible_good", "Collectible – Good"),
+        ("refurbished_refurbished", "Refurbished"),
+    ],
+)
+def test_listing_page_names_the_condition_as_amazon_does(client, channel, condition: str, name: str):
+    variant = add_variant(channel, "LAMP-3", status=VariantStatus.ERROR.value, condition=condition)
+
+    html = client.get(f"/channels/{channel.id}/listings/{variant.listing_id}").get_data(as_text=True)
+
+    assert f"<dt>Condition</dt><dd>{name}</dd>" in html
+    assert text_of(re.search(r"<h2>(.*?)</h2>", html, re.S).group(1)) == "LAMP-3 Error"
+
+
 def test_history_shows_old_to_new_by_run_or_user_newest_first_in_pages(client, channel):
     variant = add_variant(channel, "LAMP-2", price=10, status=VariantStatus.LINKED.value)
     user = user_by_email()
@@ -322,7 +366,7 @@ def test_history_shows_old_to_new_by_run_or_user_newest_first_in_pages(client, c
     assert "2 → 3" in first and "Page 1 of 2 · 5 changes" in first
     assert "10.00 → 11.00" not in first
     assert older.lstrip().startswith(f'<div id="history-{variant.id}"')
-    assert "linked → paused" in older and "seller@example.com" in older
+    assert "Linked → Paused" in older and "seller@example.com" in older
     assert "10.00 → 11.00" in older and "cost 10.00 × 1.10" in older
     assert f'href="/runs/{run.id}">Run #{run.id}</a>' in older
     full = client.get(f"{url}/variants/{variant.id}/history?page=2").get_data(as_text=True)

@@ -59,15 +59,16 @@ def fields(**values) -> dict:
 @pytest.mark.parametrize(
     ("cost", "rounding", "expected"),
     [
-        ("10.00", ".99", "12.99"),  # 13.00 → nearest .99 is 12.99
+        ("10.00", ".99", "13.99"),  # 13.00 → up to 13.99, never down to 12.99
         ("10.50", ".99", "13.99"),  # 13.65 → 13.99
-        ("11.15", ".99", "14.99"),  # 14.50 → halfway between 13.99 and 14.99: up
-        ("10.00", ".95", "12.95"),  # 13.00 → 12.95
-        ("10.80", ".95", "13.95"),  # 14.04 → 13.95
-        ("10.00", "whole", "13.00"),
+        ("11.15", ".99", "14.99"),  # 14.50 → 14.99
+        ("10.00", ".95", "13.95"),  # 13.00 → 13.95
+        ("10.80", ".95", "14.95"),  # 14.04 → 14.95
+        ("10.00", "whole", "13.00"),  # already whole: stays
         ("10.40", "whole", "14.00"),  # 13.52 → 14
+        ("10.70", "whole", "14.00"),  # 13.91 → 14
         ("10.35", "none", "13.46"),  # 13.455 → 13.46 (half up to cents)
-        ("0.10", ".99", "0.99"),  # never rounds down to a price of 0 or less
+        ("0.10", ".99", "0.99"),
     ],
 )
 def test_price_rule_applies_markup_then_rounding(cost: str, rounding: str, expected: str) -> None:
@@ -75,10 +76,58 @@ def test_price_rule_applies_markup_then_rounding(cost: str, rounding: str, expec
     assert offer.price == Decimal(expected)
 
 
+@pytest.mark.parametrize(
+    ("cost", "rounding", "expected"),
+    [
+        ("8.00", ".99", "8.99"),  # 8.25: the QA repro sent 7.99, below cost
+        ("4.20", ".99", "4.99"),  # 4.45: the QA repro sent 3.99
+        ("8.74", ".99", "8.99"),  # 8.99 already ends in .99: stays
+        ("8.75", ".99", "9.99"),  # 9.00 → the next .99 is 9.99
+        ("8.00", ".95", "8.95"),
+        ("8.70", ".95", "8.95"),  # 8.95 stays
+        ("8.71", ".95", "9.95"),  # 8.96 is past .95: next one up
+        ("8.00", "whole", "9.00"),  # 8.25 → 9.00
+        ("8.75", "whole", "9.00"),  # 9.00 stays
+        ("8.76", "whole", "10.00"),  # 9.01 → 10.00
+    ],
+)
+def test_rounding_never_goes_below_the_computed_price(cost: str, rounding: str, expected: str) -> None:
+    offer = price_template(markup="1.00", fixed="0.25", rounding=rounding).offer(
+        fields(cost=Decimal(cost)), "DEFAULT"
+    )
+    computed = Decimal(cost) + Decimal("0.25")
+    assert offer.price == Decimal(expected)
+    assert offer.price >= computed and offer.price > Decimal(cost)
+
+
+def test_default_markup_rounds_up_to_the_next_99() -> None:
+    offer = price_template(rounding=".99").offer(fields(cost=Decimal("12.50")), "DEFAULT")
+    assert offer.price == Decimal("16.99")
+    assert offer.price_rule == "cost 12.50 × 1.30 + 0.00 = 16.25, rounded up to .99 → 16.99"
+
+
 def test_price_rule_text_explains_the_computation() -> None:
     offer = price_template(markup="1.30", fixed="1.00", rounding=".99").offer(fields(), "DEFAULT")
-    assert offer.price == Decimal("13.99")
-    assert offer.price_rule == "cost 10.00 × 1.30 + 1.00 = 14.00, rounded to .99 → 13.99"
+    assert offer.price == Decimal("14.99")
+    assert offer.price_rule == "cost 10.00 × 1.30 + 1.00 = 14.00, rounded up to .99 → 14.99"
+
+
+def test_maximum_wins_over_a_rounding_that_would_pass_it() -> None:
+    offer = price_template(markup="1.00", fixed="0.25", rounding=".99", max_price="8.50").offer(
+        fields(cost=Decimal("8.00")), "DEFAULT"
+    )
+    assert offer.price == Decimal("8.50")
+    assert offer.price_rule == (
+        "cost 8.00 × 1.00 + 0.25 = 8.25, rounded up to .99 → 8.99; lowered to the maximum price 8.50"
+    )
+
+
+def test_minimum_above_the_rounded_price_binds_it() -> None:
+    offer = price_template(markup="1.00", fixed="0.25", rounding=".99", min_price="9.50").offer(
+        fields(cost=Decimal("8.00")), "DEFAULT"
+    )
+    assert offer.price == Decimal("9.50")
+    assert offer.price_rule.endswith("rounded up to .99 → 8.99; raised to the minimum price 9.50")
 
 
 @pytest.mark.parametrize(
@@ -229,7 +278,7 @@ def test_price_only_template_uses_the_default_fulfilment(default: str, quantity)
     spec = TemplateSpec("sync", [RuleSpec(PRICE, "price_rule", "cost", params=dict(me.PRICE_PARAMS))])
     assert validate_template(spec) == []
     offer = CompiledTemplate.from_template(spec).offer(fields(), default)
-    assert (offer.fulfillment_channel, offer.quantity, offer.price) == (default, quantity, Decimal("12.99"))
+    assert (offer.fulfillment_channel, offer.quantity, offer.price) == (default, quantity, Decimal("13.99"))
     attrs = offer_attributes(offer, US, "USD")
     assert ("fulfillment_availability" in attrs) is (default != "DEFAULT")
 
@@ -263,7 +312,7 @@ def test_offer_attributes_match_the_product_type_schema(fulfillment: str) -> Non
             "marketplace_id": US,
             "currency": "USD",
             "audience": "ALL",
-            "our_price": [{"schedule": [{"value_with_tax": 12.99}]}],
+            "our_price": [{"schedule": [{"value_with_tax": 13.99}]}],
         }
     ]
     assert _schema_errors(attrs) == []

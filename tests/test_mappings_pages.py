@@ -237,7 +237,7 @@ def test_preview_computes_the_saved_template_for_the_channels_variants(client, c
     html = client.get(f"/channels/{channel.id}/mappings/sync/preview", headers=HX).get_data(as_text=True)
     row = re.search(r'<tr class="preview-row">(.*?)</tr>', html, re.S).group(1)
     assert "KETTLE-1" in row and "16.00" in row and ">7<" in row
-    assert "cost 10.00 × 1.30 + 0.00 = 13.00, rounded to .99 → 12.99; MAP 16.00 respected" in row
+    assert "cost 10.00 × 1.30 + 0.00 = 13.00, rounded up to .99 → 13.99; MAP 16.00 respected" in row
 
 
 def test_preview_without_variants_says_so(client, channel) -> None:

@@ -80,9 +80,9 @@ def test_fbm_offer_is_published_on_the_asin_found_by_upc(app, redis, sandbox, ch
     assert run.status == RunStatus.SUCCEEDED and run.counts["published"] == 1
     published = variant(draft.id)
     assert published.status == VariantStatus.PUBLISHED and published.asin == asin
-    assert (published.pushed_price, published.pushed_quantity) == (Decimal("12.99"), 7)
+    assert (published.pushed_price, published.pushed_quantity) == (Decimal("13.99"), 7)
     assert history(draft.id, "status") == [("unlinked", "published")]
-    assert history(draft.id, "price") == [("", "12.99")] and history(draft.id, "quantity") == [("", "7")]
+    assert history(draft.id, "price") == [("", "13.99")] and history(draft.id, "quantity") == [("", "7")]
 
     operations_sent = check_all(exchanges)
     assert operations_sent.count("searchCatalogItems") == 1 and operations_sent.count("putListingsItem") == 1
@@ -90,7 +90,7 @@ def test_fbm_offer_is_published_on_the_asin_found_by_upc(app, redis, sandbox, ch
     assert put["requirements"] == "LISTING_OFFER_ONLY" and put["productType"] == "PRODUCT"
     attributes = put["attributes"]
     assert attributes["merchant_suggested_asin"][0]["value"] == asin
-    assert attributes["purchasable_offer"][0]["our_price"][0]["schedule"][0]["value_with_tax"] == 12.99
+    assert attributes["purchasable_offer"][0]["our_price"][0]["schedule"][0]["value_with_tax"] == 13.99
     assert attributes["fulfillment_availability"] == [{"fulfillment_channel_code": "DEFAULT", "quantity": 7}]
     assert attributes["condition_type"][0]["value"] == "new_new"
     assert not {"item_name", "product_description", "main_product_image_locator"} & set(attributes)
@@ -113,7 +113,7 @@ def test_fba_offer_names_its_fulfillment_center_and_sends_no_quantity(app, redis
     assert run.status == RunStatus.SUCCEEDED
     published = variant(draft.id)
     assert published.status == VariantStatus.PUBLISHED and published.fulfillment_channel == "AMAZON_NA"
-    assert published.pushed_quantity is None and published.pushed_price == Decimal("25.99")
+    assert published.pushed_quantity is None and published.pushed_price == Decimal("26.99")
     check_all(exchanges)
     [put] = bodies(exchanges, "PUT", "/listings/2021-08-01/items/")
     assert put["attributes"]["fulfillment_availability"] == [{"fulfillment_channel_code": "AMAZON_NA"}]

@@ -25,12 +25,13 @@ from tests.listing_sync_support import (
     run_job,
     variant,
 )
-from tests.listings_support import account_id_of, add_variant
+from tests.listings_support import account_id_of, add_variant, make_channel
 from tests.runs_support import notes
 from webapp.amazon import SellerApi
 from webapp.amazon.transport import recording
 from webapp.extensions import db
 from webapp.models import (
+    Account,
     FeedSubmission,
     ListingVariant,
     RunKind,
@@ -41,7 +42,9 @@ from webapp.models import (
 )
 from webapp.services.connections import credentials_for
 from webapp.services.listing_history import set_status
+from webapp.services.listing_sync import never_on_amazon
 from webapp.services.mapping_engine import load_template, row_fields
+from webapp.timeutil import utcnow
 
 # Shared fixtures, adopted under the names the tests and the ``app`` fixture request.
 sandbox = fast_sandbox
@@ -332,15 +335,96 @@ def test_a_stuck_feed_ends_partial_and_the_next_run_reads_its_result(app, redis,
     assert db.session.get(FeedSubmission, submission.id).status == "DONE"
 
 
-def test_an_error_variant_that_never_reached_amazon_stays_in_error_not_broken(app, redis, sandbox):
-    channel = demo_channel(sandbox)
-    failed = add_variant(channel, "NEVER-PUBLISHED-1", status=VariantStatus.UNLINKED.value)
-    set_status(failed, VariantStatus.ERROR.value, note="Publish refused")
+def _publish_refused(channel, sku: str, asin: str):
+    """An Unlinked variant whose Publish Amazon refused: Error, the ASIN it was offered on, nothing pushed."""
+    failed = add_variant(channel, sku, asin=asin, status=VariantStatus.UNLINKED.value)
+    set_status(failed, VariantStatus.ERROR.value, note="publish failed")
+    failed.last_error = "You are not approved to list this brand."
     db.session.commit()
     give_source(failed, "10.00", 3)
+    return failed
 
-    run = run_job(app, redis, channel, RunKind.SYNC_LISTINGS)
 
-    assert run.counts["broken"] == 0 and run.counts["errors"] == 1
+def _patch_refused(channel, offer: dict):
+    """A Linked variant whose last update Amazon refused: Error, its offer still on Amazon."""
+    linked = add_linked(channel, offer)
+    set_status(linked, VariantStatus.ERROR.value, note="update refused")
+    linked.last_error = "The price is outside the allowed range."
+    db.session.commit()
+    give_source(linked, "10.00", 7)
+    return linked
+
+
+def test_sync_skips_an_error_variant_never_created_on_amazon_but_syncs_one_that_is(app, redis, sandbox):
+    channel = demo_channel(sandbox)
+    offers = amazon_offers(sandbox, fba=False)
+    failed = _publish_refused(channel, "NEVER-PUBLISHED-1", offers[1]["asin"])
+    linked = _patch_refused(channel, offers[0])
+
+    with recording() as exchanges:
+        run = run_job(app, redis, channel, RunKind.SYNC_LISTINGS)
+
+    assert run.status == RunStatus.SUCCEEDED, [n.message for n in notes(run.id)]
+    assert set(patch_bodies(exchanges)) == {linked.sku}, "no PATCH for a SKU Amazon never created"
+    assert (run.counts["updated"], run.counts["skipped"], run.counts["errors"]) == (1, 1, 0)
+    [skipped] = [n for n in notes(run.id) if n.code == "not_on_amazon"]
+    assert skipped.message == "Skipped 1 Error variants that were never created on Amazon."
     saved = variant(failed.id)
-    assert saved.status == VariantStatus.ERROR and "Publish it again" in saved.last_error_help
+    assert saved.status == VariantStatus.ERROR and saved.pushed_at is None
+    assert saved.last_error == "You are not approved to list this brand.", "Publish's reason is kept"
+    assert amazon_offer(sandbox, failed.sku) is None
+    synced = variant(linked.id)
+    assert synced.status == VariantStatus.LINKED and synced.last_error == ""
+    assert synced.pushed_price == expected_offer(channel, "10.00", 7).price
+
+
+def test_a_dry_run_makes_the_same_decision_for_error_variants(app, redis, sandbox):
+    channel = demo_channel(sandbox)
+    offers = amazon_offers(sandbox, fba=False)
+    failed = _publish_refused(channel, "NEVER-PUBLISHED-1", offers[1]["asin"])
+    linked = _patch_refused(channel, offers[0])
+
+    run = run_job(app, redis, channel, RunKind.SYNC_LISTINGS, dry_run=True)
+
+    assert run.status == RunStatus.SUCCEEDED
+    assert [row["sku"] for row in run.params["diff"]] == [linked.sku]
+    assert (run.counts["would_update"], run.counts["skipped"]) == (1, 1)
+    assert any(n.code == "not_on_amazon" for n in notes(run.id))
+    assert variant(failed.id).status == VariantStatus.ERROR
+
+
+def test_an_error_variant_delisted_before_its_publish_failed_is_not_synced(app, redis, sandbox):
+    channel = demo_channel(sandbox)
+    offer = amazon_offers(sandbox, fba=False)[0]
+    delisted = add_linked(
+        channel, offer, external_listing_id="0101ABCDEF", status=VariantStatus.DELISTED.value
+    )
+    set_status(delisted, VariantStatus.ERROR.value, note="publish failed")
+    db.session.commit()
+    give_source(delisted, "10.00", 7)
+
+    with recording() as exchanges:
+        run = run_job(app, redis, channel, RunKind.SYNC_LISTINGS)
+
+    assert patch_bodies(exchanges) == {}
+    assert run.counts["skipped"] == 1 and run.counts["broken"] == 0
+    assert variant(delisted.id).status == VariantStatus.ERROR
+
+
+def test_an_error_variant_without_status_history_is_judged_by_what_amazon_recorded(app):
+    account = Account(name="Acme Goods")
+    db.session.add(account)
+    db.session.commit()
+    channel = make_channel(account.id)
+    error = VariantStatus.ERROR.value
+    linked = add_variant(channel, "OLD-LINKED", status=error, external_listing_id="0101ABCDEF")
+    pushed = add_variant(channel, "OLD-PUSHED", status=error, pushed_at=utcnow())
+    never = add_variant(channel, "OLD-NEVER", status=error, asin="B000000001")
+    add_variant(channel, "LINKED", status=VariantStatus.LINKED.value)
+
+    absent = never_on_amazon(db.session, channel.account_id, channel.id, None)
+
+    assert absent == {never.id}
+    assert (
+        never_on_amazon(db.session, channel.account_id, channel.id, {"ids": [linked.id, pushed.id]}) == set()
+    )

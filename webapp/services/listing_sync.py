@@ -6,6 +6,10 @@ commit between pages), joined to their source items, and computed with the chann
 Only the columns a price or quantity rule can read are fetched: a 100,000-variant channel diffs in
 about a second and holds one page in memory.
 
+A variant in Error is synced only when its offer exists on Amazon (see :func:`never_on_amazon`): an
+Error left by a refused Publish has no offer to update, and patching it would only repeat Amazon's
+"SKU does not exist" on every scheduled run.
+
 The variant's own fulfilment channel always wins over the template's: an FBA offer never gets a
 quantity, an FBM offer never an AMAZON_* channel code, so a sync can never create a second offer.
 """
@@ -20,15 +24,18 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from webapp.models import ListingVariant, SourceItem
-from webapp.models.listing import SYNCABLE_STATUSES, FulfillmentChannel
+from webapp.models import ListingVariant, SourceItem, VariantHistory
+from webapp.models.listing import SYNCABLE_STATUSES, FulfillmentChannel, VariantStatus
 from webapp.services.listing_selection import selected_variant_ids, unindexed
 from webapp.services.mapping_engine import CompiledTemplate, Offer, offer_attributes, offer_fields
 
 BATCH_SIZE = 5000
 VARIANTS = ListingVariant.__table__
 ITEMS = SourceItem.__table__
+HISTORY = VariantHistory.__table__
 SYNCABLE = tuple(s.value for s in SYNCABLE_STATUSES)
+# Statuses whose offer exists on Amazon: an Error entered from one of them still has that offer.
+ON_AMAZON = frozenset({VariantStatus.LINKED.value, VariantStatus.PUBLISHED.value, VariantStatus.HIDDEN.value})
 
 
 @dataclass(slots=True)
@@ -138,6 +145,38 @@ def status_counts(session: so.Session, account_id: int, channel_id: int, selecti
         .group_by(VARIANTS.c.status)
     )
     return {status: count for status, count in rows}
+
+
+def never_on_amazon(
+    session: so.Session, account_id: int, channel_id: int, selection: dict | None
+) -> set[int]:
+    """Ids of the selected Error variants that have no offer on Amazon (a Sync skips them).
+
+    The status a variant had before its Error says whether Amazon ever accepted it: Linked, Published
+    or Hidden means the offer exists (a later update failed); Unlinked or Delisted means it does not
+    (e.g. a Publish Amazon refused). A variant without that history row (older data) counts as on
+    Amazon when Link listings recorded its listing id or Amazon accepted a push.
+    """
+    error = VariantStatus.ERROR.value
+    before = (
+        sa.select(HISTORY.c.old_value)
+        .where(
+            HISTORY.c.variant_id == VARIANTS.c.id, HISTORY.c.field == "status", HISTORY.c.new_value == error
+        )
+        .order_by(HISTORY.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(VARIANTS.c.id, before, VARIANTS.c.external_listing_id, VARIANTS.c.pushed_at).where(
+            *_scope(account_id, channel_id, selection), VARIANTS.c.status == error
+        )
+    )
+    return {
+        variant_id
+        for variant_id, status_before, listing_id, pushed_at in rows
+        if not (status_before in ON_AMAZON if status_before else listing_id or pushed_at is not None)
+    }
 
 
 # The page's columns, in the order diff_rows unpacks them: what a price or quantity rule can read

@@ -19,7 +19,7 @@ import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -103,9 +103,9 @@ FBA = "FBA"
 MERCHANT_CENTER = "DEFAULT"
 AMAZON_CENTERS = ("AMAZON_NA", "AMAZON_EU", "AMAZON_FE")
 ROUNDINGS = {
-    ".99": "rounded to .99",
-    ".95": "rounded to .95",
-    "whole": "rounded to a whole amount",
+    ".99": "rounded up to .99",
+    ".95": "rounded up to .95",
+    "whole": "rounded up to a whole amount",
     "none": "",
 }
 CONDITIONS = (
@@ -256,7 +256,7 @@ def center_for(fulfillment_channel: str) -> tuple[str, str]:
 def default_rules(purpose: TemplatePurpose | str, fulfillment_channel: str) -> list[RuleSpec]:
     """The default rows of a channel's template for ``purpose``.
 
-    Sync and Publish: price = cost × 1.30 + 0.00 rounded to .99, MAP respected, no guardrails; FBM
+    Sync and Publish: price = cost × 1.30 + 0.00 rounded up to .99, MAP respected, no guardrails; FBM
     quantity = source quantity (buffer 0, 100 %, no maximum, no threshold) with center DEFAULT; FBA
     quantity Do Not Map with the region's AMAZON_* center. Publish adds condition from the item, the
     product id from UPC (then EAN, GTIN) and the ASIN when known. Overwrite sends title, description
@@ -405,17 +405,18 @@ def _money(value: Decimal) -> str:
 
 
 def _round(value: Decimal, rounding: str) -> Decimal:
-    """Charm rounding to the *nearest* .99/.95 (ties go up) so a rule never cuts deep into margin."""
+    """Charm rounding *up*: the smallest price with the ending that is not below ``value``.
+
+    ".99" and ".95" give the next price ending in .99/.95 (8.25 → 8.99, 8.99 stays, 9.00 → 9.99);
+    "whole" gives the next whole amount (8.25 → 9.00, 9.00 stays). Rounding only ever raises the
+    price so it never eats into the margin the markup was set for; the guardrails apply afterwards.
+    """
     if rounding in (".99", ".95"):
         ending = Decimal(rounding[1:]) / HUNDRED
         base = value.to_integral_value(rounding=ROUND_FLOOR)
-        above = base + ending if base + ending >= value else base + 1 + ending
-        below = above - ONE
-        if below <= 0 or value - below >= above - value:
-            return above
-        return below
+        return base + ending if base + ending >= value else base + ONE + ending
     if rounding == "whole":
-        return value.quantize(ONE, rounding=ROUND_HALF_UP).quantize(CENT)
+        return value.to_integral_value(rounding=ROUND_CEILING).quantize(CENT)
     return value
 
 
@@ -437,6 +438,8 @@ class _PriceRule:
         # The text costs more than the arithmetic: a bulk diff asks for it only on rows that changed.
         text = f"{self.field} {_money(base)} × {self.markup} + {self.fixed} = {raw}" if explain else ""
         price = _round(raw, self.rounding)
+        # Guardrails after rounding, so they have the last word: a price the rounding lifted above
+        # the maximum is lowered to the maximum, and only MAP may then raise it again.
         if explain and price != raw:
             text += f", {ROUNDINGS[self.rounding]} → {price}"
         if self.min_price is not None and price < self.min_price:
