@@ -15,7 +15,9 @@ now − ``SEARCH_LAG`` (a later ``lastUpdatedAfter`` within Amazon's two minutes
 Orders whose items have unknown SKUs or whose service level has no shipping mapping are flagged
 "Needs attention" with a notification naming the fix. Notifications name the Amazon order id only.
 
-Last, orders still waiting for a source (routing ``needs_attention``) are routed again, oldest first,
+Last, flags the seller has fixed since are cleared (``webapp.services.order_attention``: an unknown SKU
+that is a listing now, a service level mapped now), orders still waiting for a source (routing
+``needs_attention``) are routed again, oldest first,
 then the new open merchant orders (routing ``pending``) are routed to compliant sources
 (``webapp.services.order_routing``); new ones that cannot be get a warning saying what to do.
 
@@ -36,6 +38,7 @@ from jobs.runner import RunContext, integration_job
 from webapp.amazon import AmazonError, AuthorizationRevoked
 from webapp.extensions import db
 from webapp.models import Channel
+from webapp.services.order_attention import recheck_batch
 from webapp.services.order_import import (
     INCLUDED_DATA,
     OrderSaver,
@@ -123,6 +126,24 @@ def _search(
     return totals
 
 
+def _recheck_flagged_orders(ctx: RunContext, channel: Channel, policies: dict[str, str]) -> None:
+    """Clear the unknown-SKU and unmapped-service-level flags the seller has fixed since (an imported
+    listing, a new shipping mapping); orders whose SKUs are all known go on to routing."""
+    after, cleared = 0, 0
+    while (batch := recheck_batch(channel, policies, after)) is not None:
+        count, after = batch
+        db.session.commit()
+        cleared += count
+        ctx.checkpoint(force=True)
+    if cleared:
+        ctx.count("attention_cleared", cleared)
+        ctx.info(
+            f"{counted(cleared, 'order')} flagged for an unknown SKU or an unmapped service level "
+            "had the flag cleared: the listing or the shipping mapping exists now.",
+            code="attention_cleared",
+        )
+
+
 def _route_waiting_orders(ctx: RunContext, channel: Channel) -> None:
     """Route again the orders that still need a source (the seller may have fixed stock or compliance
     since); warnings were given when they were first flagged, so only the ones now routed are told."""
@@ -181,6 +202,7 @@ def run(ctx: RunContext) -> None:
         db.session.commit()
     else:
         _search(ctx, link, saver, import_new=False, since=cursor)
+    _recheck_flagged_orders(ctx, channel, policies)
     # Orders waiting for a source first: they were placed earlier, so they get the stock first.
     _route_waiting_orders(ctx, channel)
     _route_new_orders(ctx, channel)

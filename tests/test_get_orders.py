@@ -37,6 +37,7 @@ from webapp.models import (
     RunStatus,
 )
 from webapp.models.channel import ORDER_STATUSES
+from webapp.services.shipping_mappings import add_mapping
 
 OPEN = ["UNSHIPPED", "PARTIALLY_SHIPPED"]
 
@@ -191,6 +192,34 @@ def test_unknown_sku_and_unmapped_service_level_flag_the_order_with_what_to_fix(
     assert "NOT-LISTED-1" in warnings["unknown_sku"].message
     assert "SCHEDULED" in warnings["unmapped_service_level"].help
     assert "Shipping mappings" in warnings["unmapped_service_level"].help
+
+
+def test_flags_the_seller_fixed_are_cleared_by_the_next_run_and_the_order_is_routed(
+    app, redis, channel, sandbox
+):
+    flagged_id = place_order(
+        sandbox, items=[{"sku": "LATE-LISTED-1", "quantity": 1}], shipServiceLevel="Sched US D2D Dom Weekend"
+    )
+    get_orders(app, redis, channel)
+    assert {a["code"] for a in imported(channel)[flagged_id].attention} == {
+        AttentionCode.UNKNOWN_SKU,
+        AttentionCode.UNMAPPED_SERVICE_LEVEL,
+    }
+
+    # The seller's fixes: the listing (as Import Listings would add it), stock, and the mapping.
+    variant = add_variant(channel, "LATE-LISTED-1")
+    stock_compliantly(channel, "LATE-LISTED-1", 3)
+    add_mapping(channel, "SCHEDULED", "Weekend")
+    db.session.commit()
+    run = get_orders(app, redis, channel)
+
+    order = imported(channel)[flagged_id]
+    assert order.attention == [] and not order.needs_attention
+    assert order.items[0].listing_variant_id == variant.id and order.shipping_policy == "Weekend"
+    assert order.routing_state == RoutingState.ROUTED and order.items[0].routed_source_id is not None
+    assert run.counts["attention_cleared"] == 1
+    [info] = [n for n in notes(run.id, "info") if n.code == "attention_cleared"]
+    assert info.message.startswith("1 order flagged for an unknown SKU or an unmapped service level")
 
 
 def test_buyer_pii_is_encrypted_at_rest_and_never_logged(app, redis, channel, sandbox, caplog):
