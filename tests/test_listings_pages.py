@@ -172,6 +172,15 @@ def run_form(html: str) -> dict:
     }
 
 
+def test_a_dangerous_bulk_action_asks_twice_and_every_confirmation_can_be_cancelled(client, channel):
+    delist = confirm(client, channel, "delist", all_matching="1", filter=json.dumps({"q": "mug"}))
+    sync = confirm(client, channel, "sync", all_matching="1", filter=json.dumps({"q": "mug"}))
+
+    assert 'hx-confirm="Delist 2 variants on Amazon? This cannot be undone' in delist
+    assert "hx-confirm" not in sync.split('class="confirm-sentence"')[1]
+    assert ">Cancel</button>" in delist and ">Cancel</button>" in sync
+
+
 def test_select_all_matching_confirms_the_count_and_the_run_carries_the_filter(client, channel):
     html = confirm(client, channel, "sync", all_matching="1", filter=json.dumps({"q": "mug"}))
 
