@@ -404,10 +404,12 @@ def test_delete_asks_first_then_removes_the_channel_and_its_schedules_but_keeps_
     channel_id, run_id = channel.id, run.id
 
     page = client.get(f"/channels/{channel_id}").get_data(as_text=True)
-    assert f'hx-post="/channels/{channel_id}/delete"' in page and "hx-confirm=" in page
-    assert f'method="get" action="/channels/{channel_id}/delete"' in page  # no JavaScript: the confirm page
+    # Always the confirmation page (it counts what goes with the channel), never a bare hx-confirm.
+    assert f'method="get" action="/channels/{channel_id}/delete"' in page
+    assert f'hx-post="/channels/{channel_id}/delete"' not in page
     confirm = client.get(f"/channels/{channel_id}/delete").get_data(as_text=True)
     assert "Delete Amazon US?" in confirm and "Its 1 past run stays in the run history." in confirm
+    assert "The channel has no listings and no orders." in confirm and 'name="confirm_name"' not in confirm
     assert f'method="post" action="/channels/{channel_id}/delete"' in confirm
     assert channels() != []
 

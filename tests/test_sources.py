@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from tests.listings_support import account_id_of, add_variant, make_channel
 from tests.runs_support import work
+from tests.shipments_support import make_order
 from tests.sources_support import HX, add_source, csv_bytes, items_by_sku, upload
 from webapp.extensions import db
-from webapp.models import Source, SourceItem, SourceUpload
+from webapp.models import (
+    ListingVariant,
+    OrderItem,
+    OrderStatus,
+    Source,
+    SourceItem,
+    SourceUpload,
+    VariantStatus,
+)
 from webapp.services.sources import COMPLIANCE_EXPLANATION
 
 TOGGLE_LABEL = "Compliance with Amazon Services Business Solutions Agreement"
@@ -107,6 +117,67 @@ def test_delete_asks_first_naming_the_item_count_then_removes_the_items(app, red
         db.session.scalar(sa.select(sa.func.count(SourceUpload.id)).where(SourceUpload.source_id == doomed))
         == 0
     )
+
+
+def stock_item(source_id: int, sku: str) -> SourceItem:
+    """An item of the source (as an import stores it)."""
+    source = db.session.get(Source, source_id)
+    item = SourceItem(account_id=source.account_id, source_id=source.id, sku=sku, quantity=3)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def route_to(order, source_id: int) -> None:
+    """Route every item of ``order`` to the source."""
+    for item in order.items:
+        item.routed_source_id = source_id
+    db.session.commit()
+
+
+def test_delete_confirmation_counts_the_listings_and_orders_that_lose_the_source(auth, client):
+    auth.register()
+    doomed, kept = add_source(client, "Doomed"), add_source(client, "Kept")
+    channel = make_channel(account_id_of())
+    statuses = {
+        "LIVE-1": VariantStatus.LINKED,
+        "LIVE-2": VariantStatus.PUBLISHED,
+        "OFF-1": VariantStatus.PAUSED,
+    }
+    for sku, status in statuses.items():
+        add_variant(channel, sku, status=status.value, source_item_id=stock_item(doomed, sku).id)
+    add_variant(channel, "OTHER-1", source_item_id=stock_item(kept, "OTHER-1").id)
+    stock_item(doomed, "UNLISTED-1")
+    route_to(make_order(channel, [("LIVE-1", 1), ("LIVE-2", 1)], status=OrderStatus.UNSHIPPED), doomed)
+    route_to(make_order(channel, [("LIVE-1", 1)], status=OrderStatus.SHIPPED), doomed)
+    route_to(make_order(channel, [("OTHER-1", 1)], status=OrderStatus.UNSHIPPED), kept)
+
+    confirm = client.get(f"/sources/{doomed}/delete").get_data(as_text=True)
+
+    assert "<strong>4 items</strong>" in confirm
+    assert "<strong>3 listing variants</strong> lose their source item" in confirm
+    assert "<strong>2</strong> of them are live on Amazon" in confirm
+    assert "stop getting price and quantity updates" in confirm
+    assert "<strong>2 orders</strong> routed to this source lose their routing" in confirm
+    assert "<strong>1</strong> of them is not shipped yet and must be routed again" in confirm
+
+    # What the page says is what happens.
+    client.post(f"/sources/{doomed}/delete", headers=HX)
+    db.session.rollback()
+    linked = dict(db.session.execute(sa.select(ListingVariant.sku, ListingVariant.source_item_id)).all())
+    assert sorted(sku for sku, item in linked.items() if item is None) == sorted(statuses)
+    routed = db.session.scalars(sa.select(OrderItem.routed_source_id)).all()
+    assert sorted(routed, key=lambda r: r or 0) == [None, None, None, kept]
+
+
+def test_delete_confirmation_says_when_no_listing_or_order_depends_on_the_source(auth, client):
+    auth.register()
+    source_id = add_source(client, "Unused")
+
+    confirm = client.get(f"/sources/{source_id}/delete").get_data(as_text=True)
+
+    assert "No listing takes its price or quantity from this source and no order is routed to it." in confirm
+    assert "lose" not in confirm
 
 
 def test_delete_is_refused_while_an_import_into_the_source_runs(auth, client):

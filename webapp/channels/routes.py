@@ -8,6 +8,7 @@ from flask_login import login_required
 
 from webapp.amazon.marketplaces import MARKETPLACES
 from webapp.channels import bp
+from webapp.channels.deletion import channel_contents, name_confirmed
 from webapp.channels.forms import ChannelForm, schedule_data
 from webapp.extensions import db
 from webapp.htmx import hx_redirect, render
@@ -155,17 +156,37 @@ def edit(channel_id: int):
 @bp.get("/<int:channel_id>/delete")
 @login_required
 def confirm_delete(channel_id: int):
-    """Ask before deleting (the page browsers without JavaScript reach; htmx asks with hx-confirm)."""
+    """Ask before deleting, counting the listings, orders and shipments that go with the channel."""
     channel = get_owned_or_404(Channel, channel_id)
-    return render_template("channels/delete.html", channel=channel, run_count=channel_run_count(channel))
+    return render_template(
+        "channels/delete.html",
+        channel=channel,
+        contents=channel_contents(channel),
+        run_count=channel_run_count(channel),
+    )
 
 
 @bp.post("/<int:channel_id>/delete")
 @login_required
 def delete(channel_id: int):
-    """Delete the channel and its schedules; its runs stay in the history."""
+    """Delete the channel with everything it holds (its runs stay in the history).
+
+    A channel holding listings or orders is deleted only when its name was typed on the confirmation.
+    """
     channel = get_owned_or_404(Channel, channel_id)
+    contents = channel_contents(channel)
+    if not name_confirmed(channel, contents, request.form.get("confirm_name")):
+        flash(
+            f"Nothing was deleted: type the channel name ({channel.name}) exactly to confirm.",
+            "error",
+        )
+        return hx_redirect(url_for("channels.confirm_delete", channel_id=channel.id))
     name = channel.name
     delete_channel(channel)
-    flash(f"Channel {name} deleted. Its past runs stay in the run history.", "success")
+    flash(
+        f"Channel {name} deleted with its {contents.listings} listing{'s' if contents.listings != 1 else ''}"
+        f" and {contents.orders} order{'s' if contents.orders != 1 else ''}."
+        " Its past runs stay in the run history.",
+        "success",
+    )
     return hx_redirect(url_for("channels.index"))

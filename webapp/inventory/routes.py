@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_login import login_required
 
-from webapp.extensions import db
 from webapp.htmx import render
 from webapp.inventory import bp
 from webapp.inventory.forms import InventoryFilterForm
 from webapp.listings.forms import BuildListingsForm
 from webapp.models import SourceItem
+from webapp.pagination import paginate
 from webapp.services.inventory import has_items, inventory_query
 from webapp.services.listings import account_channels
 from webapp.services.sources import account_sources
@@ -26,12 +26,7 @@ def index():
     form = InventoryFilterForm(request.args, meta={"csrf": False})
     form.set_sources(sources)
     filters = form.filters()
-    items = db.paginate(
-        inventory_query(account_id, filters),
-        page=request.args.get("page", 1, type=int),
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
-    )
+    items = paginate(inventory_query(account_id, filters))
     build_form = BuildListingsForm(formdata=None)
     build_form.set_channels(account_channels(account_id))
     return render(

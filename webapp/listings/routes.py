@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from webapp.extensions import db
 from webapp.htmx import hx_redirect, render
 from webapp.inventory.forms import InventoryFilterForm
 from webapp.listings import bp
 from webapp.listings.forms import BuildListingsForm, BulkActionForm, ListingFilterForm
 from webapp.models import Channel, ListingVariant, RunKind
+from webapp.pagination import paginate, requested_page
 from webapp.services.listings import (
     BULK_ACTIONS,
     VARIANT_ACTIONS,
@@ -37,10 +37,6 @@ from webapp.services.listings import (
 from webapp.services.runs import StartResult
 from webapp.services.sources import account_sources
 from webapp.tenancy import current_account_id, get_owned_or_404
-
-
-def _page() -> int:
-    return request.args.get("page", 1, type=int)
 
 
 def _started(result: StartResult, what: str):
@@ -75,12 +71,7 @@ def index(channel_id: int):
     form = ListingFilterForm(request.args, meta={"csrf": False})
     form.set_sources(account_sources(account_id))
     filters = form.filters()
-    variants = db.paginate(
-        variants_query(account_id, channel.id, filters),
-        page=_page(),
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
-    )
+    variants = paginate(variants_query(account_id, channel.id, filters))
     return render(
         "listings/index.html",
         "listings/partials/_table.html",
@@ -157,9 +148,7 @@ def _listing_or_404(channel_id: int, listing_id: int):
 
 
 def _history(variant: ListingVariant, page: int = 1):
-    return db.paginate(
-        history_query(variant), page=page, per_page=current_app.config["PER_PAGE"], error_out=False
-    )
+    return paginate(history_query(variant), page)
 
 
 def _detail_context(channel: Channel, listing, pages: dict[int, int] | None = None) -> dict:
@@ -191,7 +180,7 @@ def history(channel_id: int, listing_id: int, variant_id: int):
     variant = next((v for v in listing.variants if v.id == variant_id), None)
     if variant is None:
         abort(404)
-    context = _detail_context(channel, listing, {variant.id: _page()})
+    context = _detail_context(channel, listing, {variant.id: requested_page()})
     return render("listings/detail.html", "listings/partials/_history.html", variant=variant, **context)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app, flash, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_login import login_required
 
 from webapp.extensions import db
@@ -19,6 +19,7 @@ from webapp.orders import bp
 from webapp.orders.forms import OrderFilterForm
 from webapp.orders.labels import ROUTING_LABELS, STATE_CLASSES, STATUS_LABELS, SYNC_LABELS
 from webapp.orders.selection import filtered_orders, ordered, ship_by_state
+from webapp.pagination import paginate
 from webapp.runs.starting import start_and_show
 from webapp.services.listings import account_channels
 from webapp.services.order_routing import (
@@ -60,12 +61,7 @@ def index():
     filters = form.filters()
     now = utcnow()
     query = ordered(filtered_orders(account_id, filters, now), filters).options(so.selectinload(Order.items))
-    orders = db.paginate(
-        query,
-        page=request.args.get("page", 1, type=int),
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
-    )
+    orders = paginate(query)
     has_orders = bool(orders.items) or (
         db.session.scalar(scoped(Order).with_only_columns(Order.id).limit(1)) is not None
     )

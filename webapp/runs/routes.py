@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, request, url_for
+from flask import flash, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from webapp.extensions import db
 from webapp.htmx import hx_redirect, is_htmx, render
 from webapp.models import IntegrationRun, RunKind
+from webapp.pagination import paginate
 from webapp.runs import bp
 from webapp.runs.forms import ConfirmForm, DiagnosticForm, LogFilterForm, RunFilterForm
 from webapp.services.notifications import mark_run_read, run_log_query
 from webapp.services.runs import cancel_run, reap_abandoned_runs, start_run
 from webapp.tenancy import current_account_id, get_owned_or_404, scoped
-
-
-def _page() -> int:
-    return request.args.get("page", 1, type=int)
 
 
 def _load_run(run_id: int) -> IntegrationRun:
@@ -32,9 +29,7 @@ def _log_context(run: IntegrationRun) -> dict:
     """The Recent Notifications page being viewed; viewing it marks the run's errors read."""
     form = LogFilterForm(request.args, meta={"csrf": False})
     level = form.selected_level()
-    notifications = db.paginate(
-        run_log_query(run, level), page=_page(), per_page=current_app.config["PER_PAGE"], error_out=False
-    )
+    notifications = paginate(run_log_query(run, level))
     mark_run_read(run)
     return {"run": run, "level": level, "notifications": notifications, "is_fragment": is_htmx()}
 
@@ -54,12 +49,7 @@ def index():
         query = query.where(IntegrationRun.kind == filters["kind"])
     if "status" in filters:
         query = query.where(IntegrationRun.status == filters["status"])
-    runs = db.paginate(
-        query.order_by(IntegrationRun.created_at.desc(), IntegrationRun.id.desc()),
-        page=_page(),
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
-    )
+    runs = paginate(query.order_by(IntegrationRun.created_at.desc(), IntegrationRun.id.desc()))
     return render(
         "runs/index.html",
         "runs/partials/_table.html",

@@ -31,6 +31,7 @@ from webapp.services.sources import (
     update_source,
 )
 from webapp.sources import bp
+from webapp.sources.deletion import source_consequences
 from webapp.sources.forms import ConfirmForm, SourceForm, UploadForm, mapping_form
 from webapp.tenancy import current_account_id, get_owned_or_404
 
@@ -137,12 +138,14 @@ def edit(source_id: int):
 @bp.get("/<int:source_id>/delete")
 @login_required
 def confirm_delete(source_id: int):
-    """Ask before deleting, saying how many items go with the source."""
+    """Ask before deleting, counting the items that go and the listings and orders that lose the source."""
     source = get_owned_or_404(Source, source_id)
+    consequences = source_consequences(source)
     return render_template(
         "sources/delete.html",
         source=source,
-        items=item_count(source),
+        items=consequences.items,
+        consequences=consequences,
         form=ConfirmForm(),
     )
 
