@@ -11,6 +11,7 @@ from webapp.models import Connection, ConnectionStatus
 US = "ATVPDKIKX0DER"
 DE = "A1PA6795UKMFR9"
 JP = "A1VC38T7YXB528"
+CA = "A2EUQ1WTGCTBG2"
 HX = {"HX-Request": "true"}
 
 

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.channels_support import (
+    CA,
     DE,
     HX,
     JP,
@@ -343,7 +344,7 @@ def test_channel_page_shows_settings_health_and_each_integrations_last_and_next_
     add_run(channel, RunKind.SYNC_LISTINGS, RunStatus.FAILED, minutes_ago=90)
     latest_sync = add_run(channel, RunKind.SYNC_LISTINGS, RunStatus.SUCCEEDED, minutes_ago=30)
     imported = add_run(channel, RunKind.IMPORT_LISTINGS, RunStatus.PARTIAL, minutes_ago=10)
-    other_channel = create(client, connection, name="Second")
+    other_channel = create(client, connection, name="Second", marketplace_id=CA)
     add_run(other_channel, RunKind.GET_ORDERS, RunStatus.FAILED, minutes_ago=1)
     next_get_orders = schedules_by_kind(channel.id)["get_orders"].next_run_at
 
@@ -474,3 +475,20 @@ def test_marketplace_fields_of_another_accounts_connection_are_not_found(client,
 def test_channel_pages_need_a_login(client, app):
     assert client.get("/channels/").status_code == 302
     assert client.post("/channels/new", data={}).status_code == 302
+
+
+def test_a_second_channel_on_the_same_connection_and_marketplace_is_refused(client, connection):
+    first = create(client, connection, name="Amazon US")
+
+    response = client.post("/channels/new", data=channel_form(connection.id, name="US again"))
+
+    assert response.status_code == 422
+    assert "The channel “Amazon US” already sells on US through this connection" in response.get_data(
+        as_text=True
+    )
+    assert [c.id for c in channels()] == [first.id]
+    assert create(client, connection, name="Amazon CA", marketplace_id=CA).marketplace_id == CA
+    edit = client.post(
+        f"/channels/{first.id}/edit", data=channel_form(connection.id, name="Amazon US (main)")
+    )
+    assert edit.status_code == 302, "a channel keeps its own marketplace when edited"

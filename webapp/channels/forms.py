@@ -32,6 +32,7 @@ from webapp.services.channels import (
     IMPORT_MODE_LABELS,
     REGION_NAMES,
     ChannelSettings,
+    channel_on,
     fulfillment_choices,
     fulfillment_error,
     marketplaces_in,
@@ -178,6 +179,13 @@ class ChannelForm(FlaskForm):
             raise ValidationError(
                 f"{marketplace.country_code} is not in {REGION_NAMES[self.connection.region]}, "
                 "the region of this connection."
+            )
+        twin = channel_on(self.connection.id, marketplace.id, self._channel.id if self._channel else None)
+        if twin is not None:
+            # Both would import the same orders and push prices to the same offers.
+            raise ValidationError(
+                f"The channel “{twin.name}” already sells on {marketplace.country_code} through this "
+                "connection; edit that channel instead."
             )
 
     def validate_fulfillment_channel(self, field) -> None:

@@ -94,6 +94,18 @@ def name_taken(name: str, except_channel_id: int | None = None) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
+def channel_on(
+    connection_id: int, marketplace_id: str, except_channel_id: int | None = None
+) -> Channel | None:
+    """The current account's channel selling through ``connection_id`` on ``marketplace_id``, if any."""
+    query = scoped(Channel).where(
+        Channel.connection_id == connection_id, Channel.marketplace_id == marketplace_id
+    )
+    if except_channel_id is not None:
+        query = query.where(Channel.id != except_channel_id)
+    return db.session.scalar(query.limit(1))
+
+
 @dataclass
 class ChannelSettings:
     """Everything the channel form edits, already validated."""
