@@ -404,3 +404,37 @@ def test_get_orders_routes_waiting_orders_again_once_stock_arrives_oldest_first(
     assert [n.reference for n in notes(run.id, "warning") if n.code == "no_eligible_source"].count(
         waiting
     ) == 0
+
+
+def test_routing_by_hand_to_a_source_short_of_stock_is_allowed_with_a_caution(
+    app, redis, client, channel, sandbox
+):
+    add_variant(channel, "MUG-1")
+    short = make_source(channel.account_id, "Short Supply", compliant=True)
+    stock(short, "MUG-1", 1)
+    elsewhere = make_source(channel.account_id, "Other Supply", compliant=True)
+    amazon_id = place_order(sandbox, items=[{"sku": "MUG-1", "quantity": 3}])
+    get_orders(app, redis, channel)
+    order = order_of(channel, amazon_id)
+
+    reroute(client, order, short.id)
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+
+    assert routed_sources(order) == {"MUG-1": short.id}
+    assert "Short Supply has only 1 of SKU MUG-1 available for new orders (3 ordered)" in page
+    reroute(client, order, elsewhere.id)
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Other Supply does not list SKU MUG-1 in its inventory" in page
+
+
+def test_routing_by_hand_says_what_still_keeps_the_order_waiting(app, redis, client, channel, sandbox):
+    supplier = make_source(channel.account_id, "Good Supply", compliant=True)
+    amazon_id = place_order(sandbox, items=[{"sku": "NOT-LISTED-9", "quantity": 1}])
+    get_orders(app, redis, channel)
+    order = order_of(channel, amazon_id)
+
+    reroute(client, order, supplier.id)
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+
+    assert order_of(channel, amazon_id).needs_attention
+    assert "The order still needs attention: SKU “NOT-LISTED-9” is not a listing" in page

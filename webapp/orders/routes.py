@@ -175,10 +175,12 @@ def reroute(order_id: int, item_id: int):
     source = get_owned_or_404(Source, source_id)
     back = url_for("orders.detail", order_id=order.id)
     try:
-        reroute_item(order, item, source)
+        cautions = reroute_item(order, item, source)
     except RoutingRefused as refused:
         flash(str(refused), "error")
         return hx_redirect(back)
     db.session.commit()
     flash(f"SKU {item.sku} is routed to {source.name}.", "success")
+    for caution in cautions:
+        flash(caution, "warning")
     return hx_redirect(back)

@@ -329,10 +329,13 @@ def _not_routable_reason(order: Order) -> str:
     return f"This order is {status}: there is nothing left to route."
 
 
-def reroute_item(order: Order, item: OrderItem, source: Source) -> None:
+def reroute_item(order: Order, item: OrderItem, source: Source) -> list[str]:
     """Route one item to the source the seller chose, then recompute the order's routing state (its
     ``no_eligible_source`` entry for the SKU goes once no item of that SKU lacks a source). The caller
     loads ``order``, ``item`` and ``source`` within the seller's account and commits.
+
+    The seller may know better than the supplier's last upload, so too little stock does not refuse
+    the choice; it comes back among the cautions to show, with what still keeps the order waiting.
 
     Raises:
         RoutingRefused: the source is not marked compliant, or the order is FBA or closed.
@@ -344,15 +347,31 @@ def reroute_item(order: Order, item: OrderItem, source: Source) -> None:
             f"{source.name} is not marked compliant with Amazon's Business Solutions Agreement, so it "
             "cannot receive Amazon orders. Turn the compliance on in Sources → Edit if it qualifies."
         )
+    available = [
+        c.available for c in candidates_by_item(order.account_id, [item])[item.id] if c.source_id == source.id
+    ]
+    cautions = []
+    if not available:
+        cautions.append(
+            f"{source.name} does not list SKU {item.sku} in its inventory: make sure it can ship it."
+        )
+    elif max(available) < item.quantity_ordered:
+        cautions.append(
+            f"{source.name} has only {max(available)} of SKU {item.sku} available for new orders "
+            f"({item.quantity_ordered} ordered): check with the supplier before sending the order."
+        )
     item.routed_source_id = source.id
     item.routed_at = utcnow()
     unrouted_skus = {i.sku for i in order.items if i.routed_source_id is None}
     remaining = [
         a
         for a in order.attention or []
-        if a.get("code") == AttentionCode.NO_ELIGIBLE_SOURCE and a.get("reference") in unrouted_skus
+        if a.get("code") != AttentionCode.NO_ELIGIBLE_SOURCE or a.get("reference") in unrouted_skus
     ]
-    _settle(order, remaining)
+    _settle(order, [a for a in remaining if a.get("code") == AttentionCode.NO_ELIGIBLE_SOURCE])
+    # Entries read "Order X needs attention: <why>"; the seller is on order X's page, so just the why.
+    cautions += [f"The order still needs attention: {a['message'].split(': ', 1)[-1]}" for a in remaining]
+    return cautions
 
 
 def compliant_sources(account_id: int, item: OrderItem) -> list[tuple[Source, int | None]]:
