@@ -38,6 +38,7 @@ def test_seller_filters_ticks_syncs_and_reads_the_history(
     old_price = f"{target.pushed_price:.2f}"
 
     page.get_by_role("link", name="Listings").click()
+    page.wait_for_load_state()  # htmx binds the filters at load; no seller is faster
     expect(page.get_by_role("heading", name="Listings on Amazon US")).to_be_visible()
     table = page.locator("#listing-table")
     expect(table).to_contain_text("3 variants")
