@@ -18,6 +18,7 @@ land. Columns the file does not have are left as they are on existing items.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -112,10 +113,15 @@ def _write_batch(
     batch: list[ParsedRow],
     existing: dict[str, tuple[int, str]],
     tally: _Tally,
+    stated_at: datetime,
 ) -> None:
-    """Upsert one batch set-based (see the module docstring) and commit it with the run's progress."""
+    """Upsert one batch set-based (see the module docstring) and commit it with the run's progress.
+
+    Every item of the batch, unchanged ones too, gets ``stated_at`` (the upload's time): the supplier
+    restated its figures then, which ends routing's reservations made before (one UPDATE per batch).
+    """
     now = utcnow()
-    inserts, updates = [], []
+    inserts, updates, restated = [], [], []
     for row in batch:
         found = existing.get(row.sku)
         if found is None:
@@ -128,17 +134,28 @@ def _write_batch(
                     "sku": row.sku,
                     "content_hash": row.content_hash,
                     "changed_at": now,
+                    "stated_at": stated_at,
                     "created_at": now,
                 }
             )
         elif found[1] != row.content_hash:
             updates.append(
-                {**row.values, "item_id": found[0], "content_hash": row.content_hash, "changed_at": now}
+                {
+                    **row.values,
+                    "item_id": found[0],
+                    "content_hash": row.content_hash,
+                    "changed_at": now,
+                    "stated_at": stated_at,
+                }
             )
+        else:
+            restated.append(found[0])
     if inserts:
         db.session.execute(sa.insert(ITEMS), inserts)
     if updates:
         db.session.execute(sa.update(ITEMS).where(ITEMS.c.id == sa.bindparam("item_id")), updates)
+    if restated:
+        db.session.execute(sa.update(ITEMS).where(ITEMS.c.id.in_(restated)).values(stated_at=stated_at))
     tally.counts["created"] += len(inserts)
     tally.counts["updated"] += len(updates)
     tally.counts["unchanged"] += len(batch) - len(inserts) - len(updates)
@@ -158,6 +175,7 @@ def run(ctx: RunContext) -> None:
     """Import the upload's rows into its source (see the module docstring)."""
     upload = _load_upload(ctx)
     upload_id, source_id, filename = upload.id, upload.source_id, upload.filename
+    stated_at = upload.created_at
     headers, mapping = list(upload.headers), list(upload.mapping)
     fmt = CsvFormat(upload.encoding, upload.delimiter)
     content = upload.content
@@ -203,10 +221,10 @@ def run(ctx: RunContext) -> None:
             continue
         batch.append(row)
         if len(batch) >= BATCH_SIZE:
-            _write_batch(ctx, source_id, batch, existing, tally)
+            _write_batch(ctx, source_id, batch, existing, tally, stated_at)
             batch = []
     if batch:
-        _write_batch(ctx, source_id, batch, existing, tally)
+        _write_batch(ctx, source_id, batch, existing, tally, stated_at)
 
     del content
     ctx.progress(tally.rows, tally.rows)

@@ -307,18 +307,18 @@ def test_two_orders_for_the_last_unit_in_one_run_do_not_both_go_to_that_source(a
     assert chosen == sorted([cheap.id, backup.id])
 
 
-def supplier_upload(client, app, redis, source_id: int, quantity: int) -> None:
-    """The supplier's inventory file stating ``quantity`` of MUG-1, imported by the real job."""
-    upload(client, source_id, csv_bytes([["MUG-1", "Mug", "", "4.00", quantity]]))
+def supplier_upload(client, app, redis, source_id: int, rows: list[tuple[str, int]]) -> None:
+    """The supplier's inventory file stating each (SKU, quantity), imported by the real job."""
+    upload(client, source_id, csv_bytes([[sku, "Mug", "", "4.00", quantity] for sku, quantity in rows]))
     work(app, redis)
 
 
-def test_stock_routed_earlier_stays_reserved_until_the_suppliers_figure_changes(
+def test_stock_routed_earlier_stays_reserved_until_the_supplier_states_the_item_again(
     app, redis, client, channel, sandbox
 ):
     add_variant(channel, "MUG-1")
     supplier_id = add_source(client, "Good Supply", compliant=True)
-    supplier_upload(client, app, redis, supplier_id, 1)
+    supplier_upload(client, app, redis, supplier_id, [("MUG-1", 1), ("CUP-1", 5)])
     first = place_order(sandbox, items=[{"sku": "MUG-1", "quantity": 1}])
     get_orders(app, redis, channel)
     assert routed_sources(order_of(channel, first)) == {"MUG-1": supplier_id}
@@ -332,13 +332,13 @@ def test_stock_routed_earlier_stays_reserved_until_the_suppliers_figure_changes(
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "Good Supply (0 available, fewer than ordered)" in page
 
-    # The same figure again: the supplier has not taken the first order off it yet.
-    supplier_upload(client, app, redis, supplier_id, 1)
+    # A file that leaves MUG-1 out says nothing about it: the first order still holds the unit.
+    supplier_upload(client, app, redis, supplier_id, [("CUP-1", 4)])
     client.post(f"/orders/{order.id}/route")
     assert order_of(channel, second).routing_state == RoutingState.NEEDS_ATTENTION
 
-    # A new figure accounts for every order routed before it.
-    supplier_upload(client, app, redis, supplier_id, 3)
+    # The supplier states MUG-1 again, even with the same figure: that accounts for every order before it.
+    supplier_upload(client, app, redis, supplier_id, [("MUG-1", 1)])
     client.post(f"/orders/{order.id}/route")
     assert routed_sources(order_of(channel, second)) == {"MUG-1": supplier_id}
     assert order_of(channel, second).routing_state == RoutingState.ROUTED

@@ -69,6 +69,9 @@ class SourceItem(db.Model):
     content_hash: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
     # When the supplier's data last changed (Sync Listings pushes what changed since its last run).
     changed_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # When the supplier last stated this item's figures: the upload time of the latest imported file that
+    # lists it, changed or not. Routing reserves what was routed to the item since then.
+    stated_at: so.Mapped[datetime | None]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     source: so.Mapped[Source] = so.relationship()

@@ -12,11 +12,12 @@ An item goes to a source that
 Among several eligible sources the linked one wins, then the cheapest cost, then the most stock, then the
 oldest source (so the choice is the same every time).
 
-Stock is reserved: a source item's quantity is the supplier's figure as of its last change
-(``SourceItem.changed_at``), so the items routed to that source since then (in orders not cancelled or
-unfulfillable) are taken off it, and so are the items routed earlier in the same pass. Two orders for the
-last unit therefore do not both go to the same supplier. The supplier's next upload that changes the
-figure is taken as accounting for everything routed before it.
+Stock is reserved: a source item's quantity is the supplier's figure as of the upload that last stated
+it (``SourceItem.stated_at``, changed or not; ``changed_at`` for items never restated), so the items
+routed to that source since then (in orders not cancelled or unfulfillable) are taken off it, and so are
+the items routed earlier in the same pass. Two orders for the last unit therefore do not both go to the
+same supplier. The supplier's next file listing the item is taken as accounting for everything routed
+before its upload; a file that leaves the item out restates nothing.
 
 An order whose items all have a source is ``routed``; otherwise it ``needs_attention`` with one
 ``no_eligible_source`` entry per SKU saying why and what to do. FBA orders (Amazon ships them) and closed
@@ -166,7 +167,7 @@ def candidates_by_item(
 
 
 def reserved_quantities(account_id: int, source_item_ids: set[int]) -> dict[int, int]:
-    """``{source item id: quantity}`` routed to each source item since its stock figure last changed, in
+    """``{source item id: quantity}`` routed to each source item since the supplier last stated its figure, in
     orders not cancelled or unfulfillable. An order item counts against a source item of the source it was
     routed to with its SKU, or linked to its listing variant. One query."""
     if not source_item_ids:
@@ -177,7 +178,7 @@ def reserved_quantities(account_id: int, source_item_ids: set[int]) -> dict[int,
             OrderItem,
             sa.and_(
                 OrderItem.routed_source_id == SourceItem.source_id,
-                OrderItem.routed_at > SourceItem.changed_at,
+                OrderItem.routed_at > sa.func.coalesce(SourceItem.stated_at, SourceItem.changed_at),
             ),
         )
         .join(Order, Order.id == OrderItem.order_id)
