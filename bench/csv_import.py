@@ -30,11 +30,11 @@ from rq import Queue
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_app import bench_app  # noqa: E402
 from memory import current_rss_mb, peak_rss_mb, reset_peak  # noqa: E402
 from sandbox_process import postgres_schema, postgres_url, redis_server  # noqa: E402
 
 from jobs.worker import AppSimpleWorker  # noqa: E402
-from webapp import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import Account, IntegrationRun, Source, SourceUpload, User  # noqa: E402
 from webapp.services.source_uploads import start_import, store_upload  # noqa: E402
@@ -94,16 +94,7 @@ def timed_import(app, redis: Redis, account_id: int, source: Source, content: by
 
 def bench(database_url: str, redis_url: str, rows: int, changed_share: float, instance: Path) -> None:
     """Both passes (first import, re-upload with changes) on one database."""
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "REDIS_URL": redis_url,
-            "SECRET_KEY": "bench",
-            "DATA_ENCRYPTION_KEYS": "ZmRlYWRiZWVmZmRlYWRiZWVmZmRlYWRiZWVmZmRlYWQ=",
-            "INSTANCE_DIR": str(instance),
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    app = bench_app(database_url, instance, redis_url)
     redis = Redis.from_url(redis_url)
     with app.app_context():
         db.create_all()

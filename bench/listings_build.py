@@ -33,11 +33,11 @@ from rq import Queue
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_app import bench_app  # noqa: E402
 from memory import current_rss_mb, peak_rss_mb, reset_peak  # noqa: E402
 from sandbox_process import US, postgres_schema, postgres_url, redis_server  # noqa: E402
 
 from jobs.worker import AppSimpleWorker  # noqa: E402
-from webapp import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import (  # noqa: E402
     Account,
@@ -185,16 +185,7 @@ def naive_build(account_id: int) -> float:
 
 def bench(database_url: str, redis_url: str, items: int, naive: bool, instance: Path) -> None:
     """Seed one database, build twice with the job, then the naive build; print the figures."""
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "REDIS_URL": redis_url,
-            "SECRET_KEY": "bench",
-            "DATA_ENCRYPTION_KEYS": "ZmRlYWRiZWVmZmRlYWRiZWVmZmRlYWRiZWVmZmRlYWQ=",
-            "INSTANCE_DIR": str(instance),
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    app = bench_app(database_url, instance, redis_url)
     redis = Redis.from_url(redis_url)
     with app.app_context():
         db.create_all()

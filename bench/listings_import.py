@@ -30,13 +30,13 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_app import bench_app  # noqa: E402
 from memory import current_rss_mb, peak_rss_mb, reset_peak  # noqa: E402
 from sandbox_process import postgres_schema  # noqa: E402
 
 from jobs.import_listings import Importer, suspect_reason  # noqa: E402
 from jobs.runner import RunContext  # noqa: E402
 from sandbox.listings_report import HEADER_29  # noqa: E402
-from webapp import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import (  # noqa: E402
     Account,
@@ -177,15 +177,7 @@ def naive_import(channel: Channel, document: Path) -> float:
 
 def bench(database_url: str, document: Path, rows: int, instance: Path) -> None:
     """Import into a fresh channel, import again, then the naive import into another; print figures."""
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "bench",
-            "DATA_ENCRYPTION_KEYS": "ZmRlYWRiZWVmZmRlYWRiZWVmZmRlYWRiZWVmZmRlYWQ=",
-            "INSTANCE_DIR": str(instance),
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    app = bench_app(database_url, instance)
     with app.app_context():
         db.create_all()
         account = Account(name="Bench")

@@ -35,6 +35,7 @@ from rq import Queue
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_app import bench_app  # noqa: E402
 from memory import current_rss_mb, peak_rss_mb, reset_peak  # noqa: E402
 from sandbox_process import (  # noqa: E402
     US,
@@ -49,7 +50,6 @@ from sandbox_process import (  # noqa: E402
 
 from jobs.worker import AppSimpleWorker  # noqa: E402
 from sandbox.seed import DEMO_SELLER_ID  # noqa: E402
-from webapp import create_app  # noqa: E402
 from webapp.amazon.transport import recording  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import (  # noqa: E402
@@ -152,17 +152,7 @@ def bench(
     database_url: str, redis_url: str, sandbox_url: str, offers: list, share: float, instance: Path
 ) -> None:
     """Populate one database, change 1% of the costs, time the diff, run the job."""
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "REDIS_URL": redis_url,
-            "SECRET_KEY": "bench",
-            "DATA_ENCRYPTION_KEYS": "ZmRlYWRiZWVmZmRlYWRiZWVmZmRlYWRiZWVmZmRlYWQ=",
-            "INSTANCE_DIR": str(instance),
-            "LOG_LEVEL": "WARNING",
-            **amazon_settings(sandbox_url, TIME_SCALE),
-        }
-    )
+    app = bench_app(database_url, instance, redis_url, **amazon_settings(sandbox_url, TIME_SCALE))
     redis = Redis.from_url(redis_url)
     with app.app_context():
         db.create_all()

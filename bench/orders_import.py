@@ -51,6 +51,7 @@ from redis import Redis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_app import KEYS  # noqa: E402
 from sandbox_process import (  # noqa: E402
     amazon_settings,
     connect_demo_seller,
@@ -75,7 +76,6 @@ UNTHROTTLED_SCALE = 1_000_000
 WAITED = re.compile(r"searchOrders waited ([\d.]+) s for a rate-limit token")
 RETRIED = re.compile(r"searchOrders (?:throttled|failed) .*? in ([\d.]+) s")
 SECRET = "bench-secret"
-KEYS = "ZmRlYWRiZWVmZmRlYWRiZWVmZmRlYWRiZWVmZmRlYWQ="
 
 
 @contextmanager

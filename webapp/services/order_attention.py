@@ -14,29 +14,12 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from webapp.extensions import db
-from webapp.models import AttentionCode, Channel, FulfilledBy, ListingVariant, Order, RoutingState
-from webapp.models.order import CLOSED_STATUSES
+from webapp.models import AttentionCode, Channel, ListingVariant, Order, RoutingState
+from webapp.services.order_routing import open_merchant_order_ids
 
 # Orders looked at per transaction.
 BATCH_SIZE = 200
 IMPORT_CODES = (AttentionCode.UNKNOWN_SKU, AttentionCode.UNMAPPED_SERVICE_LEVEL)
-
-
-def _flagged_ids(channel: Channel, after_id: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            sa.select(Order.id)
-            .where(
-                Order.channel_id == channel.id,
-                Order.id > after_id,
-                Order.needs_attention.is_(True),
-                Order.fulfilled_by == FulfilledBy.MERCHANT.value,
-                Order.status.not_in([s.value for s in CLOSED_STATUSES]),
-            )
-            .order_by(Order.id)
-            .limit(BATCH_SIZE)
-        )
-    )
 
 
 def _variant_ids(channel: Channel, skus: set[str]) -> dict[str, int]:
@@ -81,7 +64,7 @@ def recheck_batch(channel: Channel, policies: dict[str, str], after_id: int) -> 
     """Look again at up to ``BATCH_SIZE`` of the channel's open merchant orders needing attention with
     ids above ``after_id``; (orders that lost an entry, last id looked at), or None when none is left.
     The orders are locked (``FOR UPDATE``) so a concurrent run waits; the caller commits each batch."""
-    ids = _flagged_ids(channel, after_id)
+    ids = open_merchant_order_ids(channel, Order.needs_attention.is_(True), after_id, BATCH_SIZE)
     if not ids:
         return None
     orders = db.session.scalars(

@@ -392,18 +392,23 @@ def compliant_sources(account_id: int, item: OrderItem) -> list[tuple[Source, in
     return ranked
 
 
-def _pending_ids(channel: Channel) -> list[int]:
+def open_merchant_order_ids(
+    channel: Channel, condition: sa.ColumnElement[bool], after_id: int = 0, limit: int = BATCH_SIZE
+) -> list[int]:
+    """Ids of the channel's open merchant-fulfilled orders that meet ``condition``, above ``after_id``,
+    oldest first, at most ``limit``: the batches Get Orders works through."""
     return list(
         db.session.scalars(
             sa.select(Order.id)
             .where(
                 Order.channel_id == channel.id,
-                Order.routing_state == RoutingState.PENDING.value,
+                Order.id > after_id,
+                condition,
                 Order.fulfilled_by == FulfilledBy.MERCHANT.value,
                 Order.status.not_in([s.value for s in CLOSED_STATUSES]),
             )
             .order_by(Order.id)
-            .limit(BATCH_SIZE)
+            .limit(limit)
         )
     )
 
@@ -446,7 +451,7 @@ def _waits_for_a_source_only(order: Order) -> bool:
 def route_pending_batch(channel: Channel) -> RoutingResult | None:
     """Route up to ``BATCH_SIZE`` of the channel's open merchant orders still waiting for routing
     (``pending``: imported and never routed); None when none is left. The caller commits each batch."""
-    ids = _pending_ids(channel)
+    ids = open_merchant_order_ids(channel, Order.routing_state == RoutingState.PENDING.value)
     if not ids:
         return None
     return _claim_and_route(ids, RoutingState.PENDING)
@@ -462,19 +467,8 @@ def route_again_batch(channel: Channel, after_id: int) -> tuple[RoutingResult, i
     soon as the seller's fix (an inventory upload, the compliance switch) is in, without "Route again"
     on each order.
     """
-    ids = list(
-        db.session.scalars(
-            sa.select(Order.id)
-            .where(
-                Order.channel_id == channel.id,
-                Order.id > after_id,
-                Order.routing_state == RoutingState.NEEDS_ATTENTION.value,
-                Order.fulfilled_by == FulfilledBy.MERCHANT.value,
-                Order.status.not_in([s.value for s in CLOSED_STATUSES]),
-            )
-            .order_by(Order.id)
-            .limit(BATCH_SIZE)
-        )
+    ids = open_merchant_order_ids(
+        channel, Order.routing_state == RoutingState.NEEDS_ATTENTION.value, after_id
     )
     if not ids:
         return None
