@@ -188,7 +188,8 @@ def get_operation(model: str, operation_id: str) -> OperationSpec:
     for path, item in doc["paths"].items():
         shared = item.get("parameters", [])
         for method, op in item.items():
-            if method == "parameters" or op.get("operationId") != operation_id:
+            # Skip shared parameters and vendor extensions (x-amzn-api-sandbox-only: true).
+            if not isinstance(op, dict) or method == "parameters" or op.get("operationId") != operation_id:
                 continue
             return _build(model, path, method, shared + op.get("parameters", []), op)
     raise KeyError(f"{operation_id} not in {model}")

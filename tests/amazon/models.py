@@ -22,6 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 MODELS = next(p for p in (ROOT.parent / "shared" / "spapi-models", ROOT / "sandbox" / "models") if p.is_dir())
 
 # Keys python-amazon-sp-api adds to request bodies (NOTES §6.4); ignored unless the model declares them.
+# Keys of a Swagger 2.0 path item that are operations; the rest are shared parameters or extensions.
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch"}
+
 LIBRARY_EXTRA_KEYS = {"MarketplaceId", "MarketplaceIds", "marketplace_ids", "marketplaceIds", "path"}
 
 
@@ -38,8 +41,8 @@ def _operations() -> list[tuple[str, str, re.Pattern[str], dict[str, Any], list[
         for path, item in (doc.get("paths") or {}).items():
             shared = item.get("parameters", [])
             for method, op in item.items():
-                if method == "parameters":
-                    continue
+                if method not in HTTP_METHODS:
+                    continue  # "parameters" and vendor extensions (x-amzn-api-sandbox-only: true)
                 pattern = re.compile("^" + re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(path)) + "$")
                 found.append((file.stem, method.upper(), pattern, op, shared + op.get("parameters", [])))
     return found
