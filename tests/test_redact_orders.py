@@ -292,9 +292,16 @@ def test_the_redaction_run_redacts_orders_shipped_31_days_ago_and_keeps_those_sh
         assert after[order_id].redacted_at is None
         assert pii(after[order_id]) == {column: before[order_id][column] for column in PII_COLUMNS}
     messages = [n.message for n in notes(run.id)]
-    cutoff = (run.started_at - timedelta(days=30)).strftime("%Y-%m-%d")
-    assert any(m.startswith("Redacted 1 order shipped before " + cutoff) for m in messages), messages
-    assert any(m.startswith("Redacted 1 order cancelled before " + cutoff) for m in messages), messages
+    # The instant each line states is the run's cutoff (to the minute): in the two hours before midnight
+    # UTC its date is already tomorrow's less 30 days, so it is compared as an instant, not as a date.
+    earliest = cutoff(run.started_at).replace(second=0, microsecond=0)
+    for reason in ("shipped", "cancelled"):
+        [stated] = [
+            datetime.strptime(m.removeprefix(f"Redacted 1 order {reason} before "), "%Y-%m-%d %H:%M UTC.")
+            for m in messages
+            if m.startswith(f"Redacted 1 order {reason} before ")
+        ]
+        assert earliest <= stated <= cutoff(run.finished_at), messages
     logged = caplog.text + " ".join(n.message + n.help + n.reference for n in notes(run.id))
     assert secrets and not [secret for secret in secrets if secret in logged]
 

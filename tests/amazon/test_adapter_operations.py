@@ -266,7 +266,7 @@ def test_orders_search_get_and_confirm_shipment(
         "1",
         "USPS",
         "9400100000000000000001",
-        "2026-01-02T15:00:00Z",
+        sandbox.sandbox.clock.now_iso(),  # shipped now: after the order, not in Amazon's future
         ((row["order_item_id"], row["quantity"]),),
         shipping_method="Priority Mail",
     )

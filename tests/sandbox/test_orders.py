@@ -211,7 +211,7 @@ def _package(
         "carrierCode": "UPS",
         "shippingMethod": "UPS Ground",
         "trackingNumber": f"1Z999AA1012345678{reference}",
-        "shipDate": "2026-01-02T15:00:00Z",
+        "shipDate": order["createdTime"],  # shipped as soon as placed: never before it, never in the future
         "orderItems": [
             {"orderItemId": item["orderItemId"], "quantity": qty}
             for item, qty in zip(order["orderItems"], quantities, strict=False)
