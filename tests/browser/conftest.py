@@ -26,6 +26,12 @@ CHROMIUM_ARGS = [
 ]
 
 
+# scripts/faketime moves the clock of every process through these. Chromium hangs loading pages under
+# that library, so the browser keeps the real clock; the app's server, whose clock matters, keeps the
+# moved one.
+FAKETIME_VARIABLES = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC", "DONT_FAKE_MONOTONIC")
+
+
 class LiveServer:
     """The Flask app on 127.0.0.1 and a random port, in a daemon thread."""
 
@@ -61,7 +67,10 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run ./scripts/ensure-services (apt install chromium)")
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        env = {k: v for k, v in os.environ.items() if k not in FAKETIME_VARIABLES}
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=env
+        )
         yield instance
         instance.close()
 
