@@ -118,6 +118,14 @@ class SellersApi(_Shelfsync, Sellers):
 class ListingsApi(_Shelfsync, ListingsItemsV20210801):
     """Listings Items 2021-08-01."""
 
+    @sp_endpoint("/listings/2021-08-01/items/{}/{}", method="DELETE")
+    def delete_listings_item(self, seller_id: str, sku: str, **kwargs: Any) -> ApiResponse:
+        """deleteListingsItem with the caller's query parameters only: the library's own also sends
+        ``MarketplaceId``, ``MarketplaceIds`` and ``marketplace_ids``, which the model does not declare."""
+        return self._request(
+            fill_query_params(kwargs.pop("path"), seller_id, sku), params=kwargs, add_marketplace=False
+        )
+
 
 class CatalogApi(_Shelfsync, CatalogItemsV20220401):
     """Catalog Items 2022-04-01 (the library's ``CatalogItems()`` defaults to 2020-12-01)."""
@@ -129,6 +137,13 @@ class DefinitionsApi(_Shelfsync, ProductTypeDefinitions):
 
 class ReportsApi(_Shelfsync, Reports):
     """Reports 2021-06-30."""
+
+    @sp_endpoint("/reports/2021-06-30/reports/{}", method="GET")
+    def get_report(self, report_id: str, **kwargs: Any) -> ApiResponse:
+        """getReport without the four marketplace query keys the library adds (the model declares none)."""
+        return self._request(
+            fill_query_params(kwargs.pop("path"), report_id), params=kwargs, add_marketplace=False
+        )
 
 
 class FeedsApi(_Shelfsync, FeedsV20210630):

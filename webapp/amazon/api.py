@@ -240,11 +240,13 @@ class SellerApi:
         return ListingSubmission.from_json(res.payload)
 
     def delete_listing(self, sku: str) -> ListingSubmission:
-        """deleteListingsItem in this marketplace (the library always sends the client's marketplace)."""
+        """deleteListingsItem in this marketplace."""
         res = self._call(
             "listings",
             "deleteListingsItem",
-            lambda c: c.delete_listings_item(self.seller.selling_partner_id, sku),
+            lambda c: c.delete_listings_item(
+                self.seller.selling_partner_id, sku, marketplaceIds=self.marketplace_id
+            ),
         )
         return ListingSubmission.from_json(res.payload)
 
