@@ -27,9 +27,17 @@ from typing import Any, TypeVar
 import httpx
 
 from webapp.amazon import tokens
-from webapp.amazon.errors import AmazonError, AmazonUnavailable, AuthorizationRevoked, InvalidInput, NotFound
+from webapp.amazon.errors import (
+    AccessDenied,
+    AmazonError,
+    AmazonUnavailable,
+    AuthorizationRevoked,
+    InvalidInput,
+    NotFound,
+)
 from webapp.amazon.marketplaces import get_marketplace
 from webapp.amazon.retry import RETRY_STATUSES, failure_delay, throttle_delay
+from webapp.amazon.roles import role_for
 from webapp.amazon.settings import AmazonSettings
 from webapp.amazon.throttle import RateLimiter
 from webapp.amazon.transport import http_client, notify
@@ -295,14 +303,25 @@ def _first_error(exc: SellingApiException) -> tuple[str | None, str, str]:
     return first.get("code"), first.get("message") or "", first.get("details") or ""
 
 
-def translate(exc: SellingApiException) -> AmazonError:
+def _about_the_token(status: int, details: str) -> bool:
+    """Whether a 401/403 is about the authorization itself. Amazon answers every refusal 403
+    ``Unauthorized`` / "Access to requested resource is denied."; only a bad, revoked or expired token
+    says so in ``details`` ("The access token you provided is revoked, malformed or invalid."), while a
+    missing role leaves ``details`` empty (amzn/selling-partner-api-models issues 826, 2333)."""
+    return status == 401 or "access token" in details.lower()
+
+
+def translate(exc: SellingApiException, operation: str | None = None) -> AmazonError:
     """Our domain error for a library exception that will not be retried."""
     status = getattr(exc, "status", exc.code)
     code, message, details = _first_error(exc)
     code = code or f"HTTP{status}"
     message = message or f"Amazon answered HTTP {status}."
-    if status in (401, 403):
+    if status in (401, 403) and _about_the_token(status, details):
         return AuthorizationRevoked(code, message, status=status, details=details)
+    if status in (401, 403):
+        role = role_for(operation) if operation else None
+        return AccessDenied(code, message, role=role, status=status, details=details)
     if status == 404:
         return NotFound(code, message, status=status, details=details)
     if status == 400:
@@ -343,7 +362,9 @@ def call(
         What ``fn`` returned.
 
     Raises:
-        AuthorizationRevoked: LWA ``invalid_grant``, or 401/403 twice in a row (a fresh token did not help).
+        AuthorizationRevoked: LWA ``invalid_grant``, or a 401/403 about the token twice in a row (a fresh
+            token did not help).
+        AccessDenied: a 403 not about the token (a missing role), twice in a row.
         AmazonUnavailable: throttled past ``throttle_max_wait`` or failing past ``max_retries``.
         InvalidInput, NotFound, AmazonError: Amazon refused the request.
     """
@@ -378,7 +399,7 @@ def call(
         except SellingApiForbiddenException as exc:
             # A cached access token can expire or be revoked before its time: retry once with a new one.
             if token_refreshed:
-                raise translate(exc) from None
+                raise translate(exc, operation) from None
             token_refreshed = True
             client._auth.forget()
             continue
