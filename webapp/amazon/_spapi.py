@@ -347,7 +347,12 @@ def _retryable_lwa(exc: AuthorizationError) -> bool:
 
 
 def call(
-    client: Any, limiter: RateLimiter, settings: AmazonSettings, operation: str, fn: Callable[[], T]
+    client: Any,
+    limiter: RateLimiter,
+    settings: AmazonSettings,
+    operation: str,
+    fn: Callable[[], T],
+    feed_type: str | None = None,
 ) -> T:
     """Run one SP-API operation with rate limiting, back-off and retries; translate what remains.
 
@@ -357,6 +362,7 @@ def call(
         settings: retry and wait limits.
         operation: the operationId (rate-limit table key).
         fn: performs the call and returns the library's answer.
+        feed_type: for createFeed, the feed type, whose own limit Amazon applies on top (see throttle).
 
     Returns:
         What ``fn`` returned.
@@ -376,7 +382,12 @@ def call(
             # Fetch the access token before taking a rate-limit token, so an LWA round trip never
             # sits between the reservation and the request (see throttle.py on skew).
             client._auth.get_auth()
-            waited = limiter.acquire(operation, settings.throttle_max_wait - (time.monotonic() - started))
+            waited = 0.0
+            if feed_type:
+                waited += limiter.acquire_feed_type(
+                    feed_type, settings.throttle_max_wait - (time.monotonic() - started)
+                )
+            waited += limiter.acquire(operation, settings.throttle_max_wait - (time.monotonic() - started))
             if waited:
                 log.debug("%s waited %.3f s for a rate-limit token", operation, waited)
             result = fn()
