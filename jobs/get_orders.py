@@ -28,6 +28,7 @@ numbers go to Amazon in an Order Acknowledgement feed (``jobs.order_acknowledgem
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
 
@@ -35,11 +36,13 @@ from jobs.amazon_channel import ChannelApi, open_channel
 from jobs.connections import report_authorization_revoked
 from jobs.order_acknowledgement import acknowledge
 from jobs.runner import RunContext, integration_job
-from webapp.amazon import AmazonError, AuthorizationRevoked
+from webapp.amazon import AccessDenied, AmazonError, AuthorizationRevoked, role_help
+from webapp.amazon.roles import BUYER_DATA as BUYER_DATA_ROLE
 from webapp.extensions import db
 from webapp.models import Channel
 from webapp.services.order_attention import recheck_batch
 from webapp.services.order_import import (
+    BUYER_DATA,
     INCLUDED_DATA,
     OrderSaver,
     PageResult,
@@ -77,53 +80,78 @@ def _report(ctx: RunContext, result: PageResult) -> None:
         ctx.notify(level, news.message, code=news.code, reference=news.amazon_order_id, help=news.help)
 
 
+@dataclass
+class Datasets:
+    """The ``includedData`` of a run's searches. Buyer and recipient data need a restricted role; once
+    Amazon refuses them, the run's searches go on without them (said once, with the role to request)."""
+
+    included: tuple[str, ...] = INCLUDED_DATA
+
+    def drop_buyer_data(self) -> bool:
+        """Leave buyer and recipient data out from now on; False when they were already left out."""
+        kept = tuple(name for name in self.included if name not in BUYER_DATA)
+        dropped, self.included = kept != self.included, kept
+        return dropped
+
+
 def _search(
     ctx: RunContext,
     link: ChannelApi,
     saver: OrderSaver,
+    datasets: Datasets,
     *,
     import_new: bool,
     since: datetime,
 ) -> PageResult:
     """Run one search and save it page by page; returns the totals (``latest_update`` over all pages)."""
     channel, api = link.channel, link.api
-    if import_new:
-        orders = api.search_orders(
-            created_after=since,
-            fulfillment_statuses=channel.order_statuses or None,
-            included_data=INCLUDED_DATA,
-            page_size=PAGE_SIZE,
-        )
-    else:
-        orders = api.search_orders(
-            last_updated_after=since,
-            included_data=INCLUDED_DATA,
-            page_size=PAGE_SIZE,
-        )
     totals = PageResult()
-    try:
-        for page in _pages(orders):
-            result = saver.save_page(page, import_new=import_new)
-            db.session.commit()  # the page's orders with their items, before anything is reported
-            totals.new_merchant_orders += result.new_merchant_orders
-            if result.latest_update and (
-                not totals.latest_update or result.latest_update > totals.latest_update
-            ):
-                totals.latest_update = result.latest_update
-            if not import_new and result.latest_update is not None:
-                advance_cursor(channel, result.latest_update)
-            _report(ctx, result)
-            ctx.progress(ctx.done + len(page))
-            ctx.checkpoint(force=True)
-    except AuthorizationRevoked as error:
-        report_authorization_revoked(ctx, link.connection, error)
-    except AmazonError as error:
-        ctx.fail(
-            f"Amazon refused the order search: {error.message}",
-            code=error.code,
-            help=error.help or "Orders saved before the error are kept; run Get Orders again.",
-        )
-    return totals
+    while True:
+        if import_new:
+            orders = api.search_orders(
+                created_after=since,
+                fulfillment_statuses=channel.order_statuses or None,
+                included_data=datasets.included,
+                page_size=PAGE_SIZE,
+            )
+        else:
+            orders = api.search_orders(
+                last_updated_after=since, included_data=datasets.included, page_size=PAGE_SIZE
+            )
+        try:
+            for page in _pages(orders):
+                result = saver.save_page(page, import_new=import_new)
+                db.session.commit()  # the page's orders with their items, before anything is reported
+                totals.new_merchant_orders += result.new_merchant_orders
+                if result.latest_update and (
+                    not totals.latest_update or result.latest_update > totals.latest_update
+                ):
+                    totals.latest_update = result.latest_update
+                if not import_new and result.latest_update is not None:
+                    advance_cursor(channel, result.latest_update)
+                _report(ctx, result)
+                ctx.progress(ctx.done + len(page))
+                ctx.checkpoint(force=True)
+        except AccessDenied as error:
+            if datasets.drop_buyer_data():
+                # Amazon refuses the whole request, before any page: asking again without them loses nothing.
+                ctx.warning(
+                    "Amazon refused the buyers' names and shipping addresses, so orders are imported "
+                    "without them until the application has the role for them.",
+                    code="buyer_data_denied",
+                    help=role_help(BUYER_DATA_ROLE),
+                )
+                continue
+            ctx.fail(f"Amazon refused the order search: {error.message}", code=error.code, help=error.help)
+        except AuthorizationRevoked as error:
+            report_authorization_revoked(ctx, link.connection, error)
+        except AmazonError as error:
+            ctx.fail(
+                f"Amazon refused the order search: {error.message}",
+                code=error.code,
+                help=error.help or "Orders saved before the error are kept; run Get Orders again.",
+            )
+        return totals
 
 
 def _recheck_flagged_orders(ctx: RunContext, channel: Channel, policies: dict[str, str]) -> None:
@@ -193,15 +221,16 @@ def run(ctx: RunContext) -> None:
     saver = OrderSaver(channel, policies)
     now = utcnow()
     cursor = read_cursor(channel)
+    datasets = Datasets()
     created = _search(
-        ctx, link, saver, import_new=True, since=now - timedelta(days=channel.orders_window_days)
+        ctx, link, saver, datasets, import_new=True, since=now - timedelta(days=channel.orders_window_days)
     )
     if cursor is None:
         start = now - SEARCH_LAG
         advance_cursor(channel, min(created.latest_update, start) if created.latest_update else start)
         db.session.commit()
     else:
-        _search(ctx, link, saver, import_new=False, since=cursor)
+        _search(ctx, link, saver, datasets, import_new=False, since=cursor)
     _recheck_flagged_orders(ctx, channel, policies)
     # Orders waiting for a source first: they were placed earlier, so they get the stock first.
     _route_waiting_orders(ctx, channel)

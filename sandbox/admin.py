@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, request
 from markupsafe import escape
 
-from sandbox import control, faults
+from sandbox import control, faults, roles
 from sandbox.clock import iso
 from sandbox.state import current
 
@@ -81,6 +81,22 @@ def revoke(seller_id: str):
     return jsonify(
         {"sellerId": seller_id, "revokedRefreshTokens": control.revoke_seller(current().store, seller_id)}
     )
+
+
+@bp.put("/sellers/<seller_id>/roles")
+def set_roles(seller_id: str):
+    """Take roles away from, or give them back to, the seller's authorization:
+    `{"deny": ["Direct-to-Consumer Shipping (Restricted)"], "grant": [...]}`; answers the denied roles."""
+    data = _json()
+    store = current().store
+    try:
+        for role in data.get("deny", []):
+            roles.deny_role(store, seller_id, role)
+    except ValueError as exc:
+        abort(400, str(exc))
+    for role in data.get("grant", []):
+        roles.grant_role(store, seller_id, role)
+    return jsonify({"sellerId": seller_id, "deniedRoles": sorted(roles.denied_roles(store, seller_id))})
 
 
 @bp.delete("/listings/<seller_id>/<path:sku>")

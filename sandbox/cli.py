@@ -1,4 +1,4 @@
-"""Command line: `python -m sandbox serve|seed|revoke|fault|advance-clock|delete-listing|calls`.
+"""Command line: `python -m sandbox serve|seed|revoke|deny-role|fault|advance-clock|delete-listing|calls`.
 
 Commands act on the database named by SANDBOX_DB (or `--db`), so they work while a server runs.
 Operation modules may add commands with `@cli.command()`.
@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from sandbox import control, faults
+from sandbox import control, faults, roles
 
 
 def _app(db: str | None, **overrides: Any):
@@ -73,6 +73,18 @@ def revoke(db: str | None, seller_id: str) -> None:
     """Revoke a seller's authorization (refresh tokens then get invalid_grant)."""
     count = control.revoke_seller(_state(db).store, seller_id)
     click.echo(f"revoked {count} refresh token(s) of {seller_id}")
+
+
+@cli.command("deny-role")
+@db_option
+@click.argument("seller_id")
+@click.argument("role", type=click.Choice(roles.ROLES))
+@click.option("--grant", is_flag=True, help="Give the role back instead.")
+def deny_role(db: str | None, seller_id: str, role: str, grant: bool) -> None:
+    """Take an SP-API role away from a seller's authorization (its calls then get 403)."""
+    store = _state(db).store
+    (roles.grant_role if grant else roles.deny_role)(store, seller_id, role)
+    click.echo(f"{seller_id} lacks: {', '.join(sorted(roles.denied_roles(store, seller_id))) or 'nothing'}")
 
 
 @cli.command("advance-clock")

@@ -78,6 +78,10 @@ RETIRED_FEED_TYPES = frozenset(
 )
 """Legacy listings feeds: accepted by createFeed but FATAL since 2025-07-31 (NOTES §5.5)."""
 PROCESSED_FEED_TYPES = frozenset({JSON_LISTINGS_FEED, order_acknowledgements.FEED_TYPE})
+# Feed types Amazon limits on top of createFeed's own bucket: (feeds, per Amazon seconds) per seller and
+# region. JSON_LISTINGS_FEED: 5 per 5 minutes (issue 12's audit; public threads report QuotaExceeded on
+# createFeed for this type well inside createFeed's own burst, amzn/selling-partner-api-models 4414).
+FEED_TYPE_LIMITS = {JSON_LISTINGS_FEED: (5, 300.0)}
 JSON_REPORT = "application/json; charset=UTF-8"
 
 
@@ -137,6 +141,7 @@ def create_feed(ctx: OperationContext) -> tuple[int, dict]:
     document = get_document(ctx.store, body["inputFeedDocumentId"], ctx.seller_id)
     if document is None or document["kind"] != FEED_INPUT:
         raise ApiError(400, "InvalidInput", f"Invalid inputFeedDocumentId: {body['inputFeedDocumentId']}.")
+    _check_feed_type_limit(ctx, feed_type)
     feed_id = processing.new_processing_id()
     ctx.store.execute(
         "INSERT INTO feeds (feed_id, seller_id, feed_type, marketplace_ids, input_document_id, feed_options, "
@@ -152,6 +157,19 @@ def create_feed(ctx: OperationContext) -> tuple[int, dict]:
         ),
     )
     return 202, {"feedId": feed_id}
+
+
+def _check_feed_type_limit(ctx: OperationContext, feed_type: str) -> None:
+    """Answer 429 when the seller already created this feed type's allowance within its window."""
+    if feed_type not in FEED_TYPE_LIMITS or not ctx.sandbox.settings["SANDBOX_RATE_LIMITS"]:
+        return
+    allowed, window = FEED_TYPE_LIMITS[feed_type]
+    recent = ctx.store.one(
+        "SELECT COUNT(*) AS n FROM feeds WHERE seller_id = ? AND feed_type = ? AND created_at > ?",
+        (ctx.seller_id, feed_type, ctx.now - window),
+    )["n"]
+    if recent >= allowed:
+        raise ApiError(429, "QuotaExceeded", "You exceeded your quota for the requested resource.")
 
 
 def _describe(ctx: OperationContext, row: sqlite3.Row) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from sandbox.errors import (
 )
 from sandbox.faults import faults_for
 from sandbox.ratelimit import RATE_LIMITS
+from sandbox.roles import denied_roles, required_roles
 from sandbox.spec import InvalidRequest, OperationSpec, get_operation
 from sandbox.state import Sandbox, current
 
@@ -170,6 +171,9 @@ def _run(
             body=spec.parse_body(_json_body()) if spec.body_validator is not None else None,
             request_id=request_id,
         )
+        if required_roles(spec.model, ctx.params) & denied_roles(sandbox.store, seller_id):
+            # Amazon's refusal for a missing role: the same code and message as a bad token, no details.
+            raise ApiError(403, "Unauthorized", UNAUTHORIZED_MESSAGE, "")
         if "sellerId" in ctx.params and ctx.params["sellerId"] != seller_id:
             raise ApiError(
                 403, "Unauthorized", UNAUTHORIZED_MESSAGE, "The access token does not match the sellerId."

@@ -4,10 +4,13 @@ afterwards, and every request checked against Amazon's models."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
+from jobs.listing_support import FEED_THRESHOLD
 from sandbox.seed import DEMO_SELLER_ID
 from tests.amazon.models import check_all
 from tests.conftest import sandbox_app_config
@@ -428,3 +431,66 @@ def test_an_error_variant_without_status_history_is_judged_by_what_amazon_record
     assert (
         never_on_amazon(db.session, channel.account_id, channel.id, {"ids": [linked.id, pushed.id]}) == set()
     )
+
+
+def sellers_own_offer_data(sandbox, sku: str) -> dict:
+    """Give an offer on Amazon what a seller sets in Seller Central and Shelfsync does not own: a B2B
+    price with a quantity discount, a sale price, minimum/maximum seller-allowed prices, a handling
+    time and a restock date. Returns the attributes as stored."""
+    row = sandbox.sandbox.store.one(
+        "SELECT attributes FROM listings WHERE seller_id = ? AND marketplace_id = ? AND sku = ?",
+        (DEMO_SELLER_ID, US, sku),
+    )
+    attributes = json.loads(row["attributes"])
+    restock = sandbox.sandbox.clock.now() + 30 * 86400
+    [offer] = attributes["purchasable_offer"]
+    offer["minimum_seller_allowed_price"] = [{"schedule": [{"value_with_tax": 4.0}]}]
+    offer["maximum_seller_allowed_price"] = [{"schedule": [{"value_with_tax": 400.0}]}]
+    offer["discounted_price"] = [{"schedule": [{"value_with_tax": 9.0}]}]
+    attributes["purchasable_offer"].append(
+        {
+            "marketplace_id": US,
+            "currency": "USD",
+            "audience": "B2B",
+            "our_price": [{"schedule": [{"value_with_tax": 8.5}]}],
+            "quantity_discount_plan": [
+                {"schedule": [{"discount_type": "fixed", "levels": [{"lower_bound": 10, "value": 8.0}]}]}
+            ],
+        }
+    )
+    [availability] = attributes["fulfillment_availability"]
+    availability["lead_time_to_ship_max_days"] = 5
+    availability["restock_date"] = datetime.fromtimestamp(restock, UTC).date().isoformat()
+    sandbox.sandbox.store.execute(
+        "UPDATE listings SET attributes = ? WHERE seller_id = ? AND marketplace_id = ? AND sku = ?",
+        (json.dumps(attributes), DEMO_SELLER_ID, US, sku),
+    )
+    return attributes
+
+
+@pytest.mark.parametrize("count", [1, FEED_THRESHOLD + 1], ids=["patch", "feed"])
+def test_sync_changes_only_the_price_and_quantity_and_keeps_what_the_seller_set_on_amazon(
+    app, redis, sandbox, count
+):
+    channel = demo_channel(sandbox)
+    offers = amazon_offers(sandbox, fba=False)[:count]
+    before = {offer["sku"]: sellers_own_offer_data(sandbox, offer["sku"]) for offer in offers}
+    for offer in offers:
+        give_source(add_linked(channel, offer), "10.00", 7)
+
+    run = run_job(app, redis, channel, RunKind.SYNC_LISTINGS)
+
+    assert run.status == RunStatus.SUCCEEDED, [n.message for n in notes(run.id)]
+    expected = expected_offer(channel, "10.00", 7)
+    for sku, old in before.items():
+        after = json.loads(amazon_offer(sandbox, sku)["attributes"])
+        everyone, business = after["purchasable_offer"]
+        assert everyone["our_price"] == [{"schedule": [{"value_with_tax": float(expected.price)}]}]
+        kept = ("minimum_seller_allowed_price", "maximum_seller_allowed_price", "discounted_price")
+        assert {k: everyone[k] for k in kept} == {k: old["purchasable_offer"][0][k] for k in kept}
+        assert business == old["purchasable_offer"][1], "the B2B offer is untouched"
+        [availability] = after["fulfillment_availability"]
+        assert availability["quantity"] == 7
+        assert {k: availability[k] for k in ("lead_time_to_ship_max_days", "restock_date")} == {
+            k: old["fulfillment_availability"][0][k] for k in ("lead_time_to_ship_max_days", "restock_date")
+        }

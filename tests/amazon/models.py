@@ -75,7 +75,9 @@ def check_exchange(exchange: Exchange) -> str | None:
     # The most specific path wins (fewest placeholders), e.g. /documents vs /{reportId}.
     model, _, _, op, params = min(matches, key=lambda o: o[2].pattern.count("[^/]+"))
     problems: list[str] = []
-    query = parse_qs(url.query)
+    query = parse_qs(url.query, keep_blank_values=True)
+    declared_query = {p["name"] for p in params if p["in"] == "query"}
+    problems += [f"undeclared query parameter {name}" for name in sorted(set(query) - declared_query)]
     for param in params:
         if param["in"] == "query":
             values = [v for raw in query.get(param["name"], []) for v in raw.split(",")]

@@ -175,3 +175,32 @@ def test_error_statuses_with_empty_bodies_are_errors(
     assert (unavailable.value.code, unavailable.value.status) == ("HTTP503", 503)
     with pytest.raises(NotFound):
         api.get_listing("ANY")
+
+
+def test_json_listings_feeds_from_concurrent_runs_keep_to_the_feed_type_limit(
+    fast_sandbox: SandboxServer, redis: Redis
+):
+    # Three channels' runs submit three feeds each at once: Amazon allows 5 JSON_LISTINGS_FEEDs per
+    # 5 minutes per seller (on top of createFeed's burst of 15), so the shared bucket makes the rest wait.
+    seller = SellerCredentials(DEMO_SELLER_ID, fast_sandbox.authorize()["refresh_token"], "ATVPDKIKX0DER")
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        api = SellerApi(seller, settings=settings_for(fast_sandbox), redis=redis)
+        try:
+            for _ in range(3):
+                api.submit_listings_feed([])
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert errors == []
+    seen = calls(fast_sandbox, "createFeed")
+    assert [c["status"] for c in seen] == [202] * 9, "never refused by Amazon"
+    stamps = [c["ts"] for c in seen]
+    assert all(later - first >= 300 for first, later in zip(stamps, stamps[5:], strict=False)), stamps

@@ -12,11 +12,11 @@ import httpx
 import pytest
 from jsonschema import Draft7Validator
 from sp_api.api import Feeds
-from sp_api.base import SellingApiBadRequestException
+from sp_api.base import SellingApiBadRequestException, SellingApiRequestThrottledException
 
 from sandbox.seed import DEMO_SELLER_ID
 from sandbox.testing import SandboxServer
-from tests.sandbox.support import validate
+from tests.sandbox.support import make_client, validate
 
 MODEL = "feeds_2021-06-30"
 US = "ATVPDKIKX0DER"
@@ -315,3 +315,18 @@ def test_create_feed_rejects_unknown_document_and_type(feeds: Any) -> None:
     doc = feeds.create_feed_document(None, "application/json; charset=UTF-8").payload
     with pytest.raises(SellingApiBadRequestException, match="feedType"):
         feeds.create_feed("NOT_A_FEED", doc["feedDocumentId"], marketplaceIds=[US])
+
+
+def test_json_listings_feeds_beyond_five_in_five_minutes_are_refused_with_quota_exceeded() -> None:
+    """Amazon's limit on the feed type itself, well inside createFeed's own burst of 15."""
+    with SandboxServer() as server:  # rate limits on, Amazon's speed
+        feeds = make_client(server, Feeds, server.authorize(DEMO_SELLER_ID)["refresh_token"])
+        document = {"header": {"sellerId": DEMO_SELLER_ID, "version": "2.0"}, "messages": []}
+        for _ in range(5):
+            _submit(feeds, document)
+        with pytest.raises(SellingApiRequestThrottledException) as throttled:
+            _submit(feeds, document)
+        assert throttled.value.error[0]["code"] == "QuotaExceeded"
+
+        _advance(server, minutes=5)
+        assert _submit(feeds, document)

@@ -10,7 +10,15 @@ Importing this package does not import ``sp_api`` (that happens on the first cal
 from __future__ import annotations
 
 from webapp.amazon.api import SellerApi, clear_token_cache, consent_url, exchange_oauth_code
-from webapp.amazon.errors import AmazonError, AmazonUnavailable, AuthorizationRevoked, InvalidInput, NotFound
+from webapp.amazon.errors import (
+    AccessDenied,
+    AmazonError,
+    AmazonUnavailable,
+    AuthorizationRevoked,
+    InvalidInput,
+    NotFound,
+    role_help,
+)
 from webapp.amazon.help import help_for
 from webapp.amazon.settings import AmazonSettings
 from webapp.amazon.types import (
@@ -30,6 +38,7 @@ from webapp.amazon.types import (
 )
 
 __all__ = [
+    "AccessDenied",
     "AmazonError",
     "AmazonSettings",
     "AmazonUnavailable",
@@ -54,4 +63,5 @@ __all__ = [
     "consent_url",
     "exchange_oauth_code",
     "help_for",
+    "role_help",
 ]

@@ -27,9 +27,17 @@ from typing import Any, TypeVar
 import httpx
 
 from webapp.amazon import tokens
-from webapp.amazon.errors import AmazonError, AmazonUnavailable, AuthorizationRevoked, InvalidInput, NotFound
+from webapp.amazon.errors import (
+    AccessDenied,
+    AmazonError,
+    AmazonUnavailable,
+    AuthorizationRevoked,
+    InvalidInput,
+    NotFound,
+)
 from webapp.amazon.marketplaces import get_marketplace
 from webapp.amazon.retry import RETRY_STATUSES, failure_delay, throttle_delay
+from webapp.amazon.roles import role_for
 from webapp.amazon.settings import AmazonSettings
 from webapp.amazon.throttle import RateLimiter
 from webapp.amazon.transport import http_client, notify
@@ -118,6 +126,14 @@ class SellersApi(_Shelfsync, Sellers):
 class ListingsApi(_Shelfsync, ListingsItemsV20210801):
     """Listings Items 2021-08-01."""
 
+    @sp_endpoint("/listings/2021-08-01/items/{}/{}", method="DELETE")
+    def delete_listings_item(self, seller_id: str, sku: str, **kwargs: Any) -> ApiResponse:
+        """deleteListingsItem with the caller's query parameters only: the library's own also sends
+        ``MarketplaceId``, ``MarketplaceIds`` and ``marketplace_ids``, which the model does not declare."""
+        return self._request(
+            fill_query_params(kwargs.pop("path"), seller_id, sku), params=kwargs, add_marketplace=False
+        )
+
 
 class CatalogApi(_Shelfsync, CatalogItemsV20220401):
     """Catalog Items 2022-04-01 (the library's ``CatalogItems()`` defaults to 2020-12-01)."""
@@ -129,6 +145,13 @@ class DefinitionsApi(_Shelfsync, ProductTypeDefinitions):
 
 class ReportsApi(_Shelfsync, Reports):
     """Reports 2021-06-30."""
+
+    @sp_endpoint("/reports/2021-06-30/reports/{}", method="GET")
+    def get_report(self, report_id: str, **kwargs: Any) -> ApiResponse:
+        """getReport without the four marketplace query keys the library adds (the model declares none)."""
+        return self._request(
+            fill_query_params(kwargs.pop("path"), report_id), params=kwargs, add_marketplace=False
+        )
 
 
 class FeedsApi(_Shelfsync, FeedsV20210630):
@@ -280,14 +303,25 @@ def _first_error(exc: SellingApiException) -> tuple[str | None, str, str]:
     return first.get("code"), first.get("message") or "", first.get("details") or ""
 
 
-def translate(exc: SellingApiException) -> AmazonError:
+def _about_the_token(status: int, details: str) -> bool:
+    """Whether a 401/403 is about the authorization itself. Amazon answers every refusal 403
+    ``Unauthorized`` / "Access to requested resource is denied."; only a bad, revoked or expired token
+    says so in ``details`` ("The access token you provided is revoked, malformed or invalid."), while a
+    missing role leaves ``details`` empty (amzn/selling-partner-api-models issues 826, 2333)."""
+    return status == 401 or "access token" in details.lower()
+
+
+def translate(exc: SellingApiException, operation: str | None = None) -> AmazonError:
     """Our domain error for a library exception that will not be retried."""
     status = getattr(exc, "status", exc.code)
     code, message, details = _first_error(exc)
     code = code or f"HTTP{status}"
     message = message or f"Amazon answered HTTP {status}."
-    if status in (401, 403):
+    if status in (401, 403) and _about_the_token(status, details):
         return AuthorizationRevoked(code, message, status=status, details=details)
+    if status in (401, 403):
+        role = role_for(operation) if operation else None
+        return AccessDenied(code, message, role=role, status=status, details=details)
     if status == 404:
         return NotFound(code, message, status=status, details=details)
     if status == 400:
@@ -313,7 +347,12 @@ def _retryable_lwa(exc: AuthorizationError) -> bool:
 
 
 def call(
-    client: Any, limiter: RateLimiter, settings: AmazonSettings, operation: str, fn: Callable[[], T]
+    client: Any,
+    limiter: RateLimiter,
+    settings: AmazonSettings,
+    operation: str,
+    fn: Callable[[], T],
+    feed_type: str | None = None,
 ) -> T:
     """Run one SP-API operation with rate limiting, back-off and retries; translate what remains.
 
@@ -323,12 +362,15 @@ def call(
         settings: retry and wait limits.
         operation: the operationId (rate-limit table key).
         fn: performs the call and returns the library's answer.
+        feed_type: for createFeed, the feed type, whose own limit Amazon applies on top (see throttle).
 
     Returns:
         What ``fn`` returned.
 
     Raises:
-        AuthorizationRevoked: LWA ``invalid_grant``, or 401/403 twice in a row (a fresh token did not help).
+        AuthorizationRevoked: LWA ``invalid_grant``, or a 401/403 about the token twice in a row (a fresh
+            token did not help).
+        AccessDenied: a 403 not about the token (a missing role), twice in a row.
         AmazonUnavailable: throttled past ``throttle_max_wait`` or failing past ``max_retries``.
         InvalidInput, NotFound, AmazonError: Amazon refused the request.
     """
@@ -340,7 +382,12 @@ def call(
             # Fetch the access token before taking a rate-limit token, so an LWA round trip never
             # sits between the reservation and the request (see throttle.py on skew).
             client._auth.get_auth()
-            waited = limiter.acquire(operation, settings.throttle_max_wait - (time.monotonic() - started))
+            waited = 0.0
+            if feed_type:
+                waited += limiter.acquire_feed_type(
+                    feed_type, settings.throttle_max_wait - (time.monotonic() - started)
+                )
+            waited += limiter.acquire(operation, settings.throttle_max_wait - (time.monotonic() - started))
             if waited:
                 log.debug("%s waited %.3f s for a rate-limit token", operation, waited)
             result = fn()
@@ -363,7 +410,7 @@ def call(
         except SellingApiForbiddenException as exc:
             # A cached access token can expire or be revoked before its time: retry once with a new one.
             if token_refreshed:
-                raise translate(exc) from None
+                raise translate(exc, operation) from None
             token_refreshed = True
             client._auth.forget()
             continue

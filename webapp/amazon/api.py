@@ -144,10 +144,10 @@ class SellerApi:
         """The marketplace every call targets."""
         return self.seller.marketplace_id
 
-    def _call(self, api: str, operation: str, fn: Callable[[Any], Any]) -> Any:
+    def _call(self, api: str, operation: str, fn: Callable[[Any], Any], feed_type: str | None = None) -> Any:
         lib = _lib()
         client = lib.client_for(api, self.seller, self.settings)
-        return lib.call(client, self.limiter, self.settings, operation, lambda: fn(client))
+        return lib.call(client, self.limiter, self.settings, operation, lambda: fn(client), feed_type)
 
     # Sellers ---------------------------------------------------------------------------------------
 
@@ -240,11 +240,13 @@ class SellerApi:
         return ListingSubmission.from_json(res.payload)
 
     def delete_listing(self, sku: str) -> ListingSubmission:
-        """deleteListingsItem in this marketplace (the library always sends the client's marketplace)."""
+        """deleteListingsItem in this marketplace."""
         res = self._call(
             "listings",
             "deleteListingsItem",
-            lambda c: c.delete_listings_item(self.seller.selling_partner_id, sku),
+            lambda c: c.delete_listings_item(
+                self.seller.selling_partner_id, sku, marketplaceIds=self.marketplace_id
+            ),
         )
         return ListingSubmission.from_json(res.payload)
 
@@ -417,7 +419,10 @@ class SellerApi:
         documents.upload(self.settings, doc["url"], document, content_type)
         body = _drop_none({"marketplaceIds": [self.marketplace_id], "feedOptions": options})
         feed = self._call(
-            "feeds", "createFeed", lambda c: c.create_feed(feed_type, doc["feedDocumentId"], **body)
+            "feeds",
+            "createFeed",
+            lambda c: c.create_feed(feed_type, doc["feedDocumentId"], **body),
+            feed_type=feed_type,
         ).payload
         return FeedSubmission(feed_id=feed["feedId"], feed_document_id=doc["feedDocumentId"])
 

@@ -6,6 +6,8 @@ the HTTP status when there was one, and whether running again later can succeed 
 
 from __future__ import annotations
 
+from typing import Any
+
 from webapp.amazon.help import help_for
 
 
@@ -52,6 +54,36 @@ class AuthorizationRevoked(AmazonError):
 
     The caller marks the connection "needs re-authorization"; retrying will not help.
     """
+
+
+class AccessDenied(AmazonError):
+    """Amazon refused the call although the authorization itself works (403 ``Unauthorized`` without a
+    word about the token): the application lacks the role the call needs, or the resource is refused.
+
+    Only this call fails: the connection stays active, and the caller goes on without what it asked for.
+    ``role`` names the role the operation needs, when one does.
+    """
+
+    def __init__(self, code: str, message: str, *, role: str | None = None, **kwargs: Any) -> None:
+        """Describe the refusal; the help names ``role`` when it is known."""
+        kwargs.setdefault("help", role_help(role))
+        super().__init__(code, message, **kwargs)
+        self.role = role
+
+
+def role_help(role: str | None) -> str:
+    """What to do about a refused call (see ``AccessDenied``)."""
+    if role is None:
+        return (
+            "Amazon refused this request for this seller although the connection works: the application may "
+            "lack the role it needs. Check the application's roles, then re-authorize the connection."
+        )
+    return (
+        f"Amazon refused this request: the application is not authorized for the “{role}” role for this "
+        "seller. Add the role to the application in Seller Central's Developer Central (Edit App), then "
+        "re-authorize the connection under Connections so the new role applies. The connection itself "
+        "still works."
+    )
 
 
 class AmazonUnavailable(AmazonError):

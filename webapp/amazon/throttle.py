@@ -21,6 +21,7 @@ empties the bucket for everyone and remembers the rate Amazon announced in ``x-a
 from __future__ import annotations
 
 import time
+import uuid
 
 from redis import Redis
 
@@ -50,6 +51,11 @@ RATE_LIMITS: dict[str, tuple[float, int]] = {
     "confirmShipment": (2.0, 10),
 }
 
+# Feed types Amazon limits on top of createFeed's bucket, per seller and region: (feeds, per Amazon
+# seconds). Kept as a sliding window, the strictest reading: no window of that length holds more.
+FEED_TYPE_LIMITS: dict[str, tuple[int, float]] = {"JSON_LISTINGS_FEED": (5, 300.0)}
+
+
 # How long Amazon's announced rate overrides the table (Amazon seconds): limits change rarely.
 OBSERVED_RATE_TTL = 3600
 # Real seconds between taking a token and the request reaching Amazon that the reserve absorbs
@@ -57,6 +63,29 @@ OBSERVED_RATE_TTL = 3600
 ARRIVAL_MARGIN = 1.0
 
 _KEY_PREFIX = "shelfsync:amazon:rl"
+
+# KEYS: sorted set of reserved call times. ARGV: calls allowed, window (real s), max wait (real s),
+# arrival margin (real s), a unique member. The new call's slot is now while fewer than ``allowed``
+# calls fall in the last window, else the moment the oldest of the last ``allowed`` leaves it (plus the
+# margin, as a call reaches Amazon a little after its slot). Returns {granted (1/0), wait as a string}.
+_RESERVE_WINDOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local allowed, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tostring(now - window - tonumber(ARGV[4])))
+local n = redis.call('ZCARD', KEYS[1])
+local slot = now
+if n >= allowed then
+  local edge = redis.call('ZRANGE', KEYS[1], n - allowed, n - allowed, 'WITHSCORES')
+  slot = math.max(now, tonumber(edge[2]) + window + tonumber(ARGV[4]))
+end
+if slot - now > tonumber(ARGV[3]) then
+  return {0, tostring(slot - now)}
+end
+redis.call('ZADD', KEYS[1], tostring(slot), ARGV[5])
+redis.call('EXPIRE', KEYS[1], math.ceil(slot - now + window + 60))
+return {1, tostring(slot - now)}
+"""
 
 # KEYS: bucket hash, observed-rate string. ARGV: table rate (tokens per real second), Amazon's burst,
 # max wait (real s), time scale, bucket TTL (s), arrival margin (real s). Redis TIME keeps one clock
@@ -104,6 +133,7 @@ class RateLimiter:
         self.prefix = f"{_KEY_PREFIX}:{region}:{seller_id}"
         self._reserve = redis.register_script(_RESERVE)
         self._penalize = redis.register_script(_PENALIZE)
+        self._reserve_window = redis.register_script(_RESERVE_WINDOW)
 
     def limits(self, operation: str) -> tuple[float, int]:
         """(rate per real second, burst) of an operation at the configured time scale."""
@@ -146,6 +176,40 @@ class RateLimiter:
                 "QuotaExceeded",
                 f"Amazon's rate limit for {operation} would need a wait of {wait:.0f} s; "
                 "the next run will continue.",
+                status=429,
+            )
+        if wait > 0:
+            time.sleep(wait)
+        return wait
+
+    def acquire_feed_type(self, feed_type: str, max_wait: float) -> float:
+        """Take a slot in a feed type's window (``FEED_TYPE_LIMITS``), sleeping until it opens.
+
+        Returns:
+            The seconds slept (0 for a feed type Amazon does not limit).
+
+        Raises:
+            AmazonUnavailable: the slot would only open after ``max_wait``.
+        """
+        if feed_type not in FEED_TYPE_LIMITS:
+            return 0.0
+        allowed, window = FEED_TYPE_LIMITS[feed_type]
+        granted, wait = self._reserve_window(
+            keys=[f"{self.prefix}:feed-type:{feed_type}"],
+            args=[
+                allowed,
+                self.settings.real_seconds(window),
+                max(0.0, max_wait),
+                ARRIVAL_MARGIN,
+                uuid.uuid4().hex,
+            ],
+        )
+        wait = float(wait)
+        if not int(granted):
+            raise AmazonUnavailable(
+                "QuotaExceeded",
+                f"Amazon allows {allowed} {feed_type} feeds per {window / 60:.0f} minutes; the next would "
+                f"need a wait of {wait:.0f} s, so the next run will continue.",
                 status=429,
             )
         if wait > 0:

@@ -67,9 +67,15 @@ class Change:
         return offer_attributes(offer, marketplace_id, currency)
 
     def patches(self, marketplace_id: str, currency: str) -> list[dict[str, Any]]:
-        """patchListingsItem / feed PATCH operations: one ``replace`` per changed attribute."""
+        """patchListingsItem / feed PATCH operations: one ``merge`` per changed attribute.
+
+        ``merge`` changes only the keys sent, in the entry with the same selectors (audience ALL of this
+        marketplace; the fulfillment channel), where ``replace`` would swap the whole attribute: the
+        seller's business (B2B) price, sale price, minimum/maximum seller-allowed prices, handling time
+        and restock date, none of which Shelfsync owns, would be wiped on every sync.
+        """
         return [
-            {"op": "replace", "path": f"/attributes/{name}", "value": value}
+            {"op": "merge", "path": f"/attributes/{name}", "value": value}
             for name, value in self.attributes(marketplace_id, currency).items()
         ]
 

@@ -41,6 +41,8 @@ from webapp.services.shipping_mappings import level_label
 # Optional data sets Get Orders asks for: buyer, delivery address, fulfilment (status, level, windows),
 # and the merchant order's packages (their reference ids, so ours never reuse one of Amazon's).
 INCLUDED_DATA = ("BUYER", "RECIPIENT", "FULFILLMENT", "PACKAGES")
+# The ones Amazon gives only to applications with a restricted role (webapp.amazon.roles.BUYER_DATA).
+BUYER_DATA = frozenset({"BUYER", "RECIPIENT"})
 
 
 @dataclass
